@@ -1,0 +1,46 @@
+//! The audit log: every configuration change, who made it, when, before and after.
+//! Rows are only ever inserted (the schema's triggers refuse UPDATE and DELETE), and
+//! always in the same transaction as the change they describe.
+
+use sqlx::query::Query;
+use sqlx::{Database, Encode, Type};
+
+/// One configuration change, as it will be appended.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub at: i64,
+    /// `None` when the change came from the command line.
+    pub actor_id: Option<i64>,
+    /// The username, or `cli` for the command line.
+    pub actor: String,
+    /// What happened, e.g. `org_units.import`, `users.create`.
+    pub action: &'static str,
+    /// The unit whose subtree the change belongs to: who may read the entry.
+    pub scope: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+const INSERT: &str = "INSERT INTO audit_log (at, actor_id, actor, action, scope, target, before, after) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// The INSERT for `entry`, ready to run inside the caller's transaction on either engine.
+pub fn insert<'q, DB>(entry: &'q Entry) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
+where
+    DB: Database,
+    i64: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query(INSERT)
+        .bind(entry.at)
+        .bind(entry.actor_id)
+        .bind(entry.actor.as_str())
+        .bind(entry.action)
+        .bind(entry.scope.as_str())
+        .bind(entry.target.as_str())
+        .bind(entry.before.as_deref())
+        .bind(entry.after.as_deref())
+}

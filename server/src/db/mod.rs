@@ -1,0 +1,143 @@
+//! Storage: one behaviour on two engines.
+//!
+//! [`Db`] holds a pool for SQLite (the embedded default) or PostgreSQL, picked by the URL
+//! scheme. Each storage module writes its SQL once with `$N` placeholders, which both
+//! engines accept, and runs it through [`on_pool!`]; where the engines differ (bulk
+//! inserts), the module says so next to the two versions.
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The append-only audit log of configuration changes.
+pub mod audit;
+/// The administrative tree.
+pub mod org_units;
+/// People and their credentials.
+pub mod users;
+
+/// A database of either engine.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever pool `db` holds; `$pool` is bound to it.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Failed to open or migrate the database.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl Db {
+    /// Opens the database named by `url`: `sqlite://path` (created if missing) or
+    /// `postgres://...` / `postgresql://...`.
+    pub async fn connect(url: &str) -> Result<Db, OpenError> {
+        if url.starts_with("sqlite:") {
+            // Durability first: an accepted write is on disk before the response (WAL + FULL).
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(OpenError::UnsupportedUrl(redact(url)))
+        }
+    }
+
+    /// Opens the database and applies every pending migration of its engine.
+    pub async fn open(url: &str) -> Result<Db, OpenError> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> Result<(), OpenError> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+/// The URL without a password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Now, in unix seconds: the one clock of the storage layer.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// True when the error is a unique-constraint violation (both engines).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_passwords_only() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
+        assert_eq!(redact("sqlite://jianfu.db"), "sqlite://jianfu.db");
+    }
+}

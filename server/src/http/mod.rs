@@ -1,0 +1,70 @@
+//! The HTTP API under `/api/v1`, one module per resource, plus the static pages of `web/`.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod org_units;
+pub mod users;
+
+use crate::app::AppState;
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use error::{ApiError, ErrorCode};
+use extract::BodyLimit;
+use std::path::Path;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// The body limit of every JSON endpoint; a typical report is well under 8 KB.
+pub const JSON_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The whole application: the API, its OpenAPI document, and the pages.
+pub fn router(state: AppState, web_dir: &Path) -> Router {
+    let api = Router::new()
+        .merge(auth::router())
+        .merge(org_units::router())
+        .merge(users::router())
+        .merge(openapi::router())
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(BodyLimit(JSON_LIMIT_BYTES).layers())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let pages = ServeDir::new(web_dir)
+        .append_index_html_on_directories(true)
+        .not_found_service(axum::handler::HandlerWithoutStateExt::into_service(
+            not_found,
+        ));
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback_service(pages)
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::internal(&"a handler panicked").into_response()
+            },
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str);
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    ApiError::new(ErrorCode::NotFound).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::new(ErrorCode::MethodNotAllowed).into_response()
+}

@@ -1,0 +1,351 @@
+//! Importing the administrative tree from `code,name,level,parent_code` CSV (plain or
+//! gzip), the format of the national file. One parser serves the command line and the
+//! API. An import is all or nothing: every row is checked first, errors name the line
+//! and the field, and only a clean file is written, in one transaction. Units already
+//! stored with the same name are left alone, so a second identical import writes nothing.
+
+use crate::db::{self, Db, audit, org_units::ImportWrite};
+use jianfu_core::{DivisionCode, DivisionRow};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+
+/// At most this many line errors are listed; the total is always counted.
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+/// One problem in an import file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LineError {
+    /// 1-based line number in the (decompressed) file.
+    pub line: u64,
+    /// code, name, level, parent_code, or row for a problem with the row as a whole.
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    /// Rows taken from the file (after the prefix filter, duplicates counted once).
+    pub rows: usize,
+    pub inserted: usize,
+    /// Stored units whose name changed.
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file has {error_count} bad rows; nothing was imported")]
+    Invalid {
+        error_count: usize,
+        errors: Vec<LineError>,
+    },
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The checked rows of a file, each with its line number.
+#[derive(Debug, Default)]
+pub struct ParsedFile {
+    pub rows: Vec<(u64, DivisionRow)>,
+}
+
+/// Collects line errors, listing the first [`MAX_LISTED_ERRORS`].
+#[derive(Debug, Default)]
+struct Errors {
+    count: usize,
+    listed: Vec<LineError>,
+}
+
+impl Errors {
+    fn push(&mut self, line: u64, field: &'static str, message: String) {
+        self.count += 1;
+        if self.listed.len() < MAX_LISTED_ERRORS {
+            self.listed.push(LineError {
+                line,
+                field,
+                message,
+            });
+        }
+    }
+
+    fn into_result<T>(self, ok: T) -> Result<T, ImportError> {
+        if self.count == 0 {
+            Ok(ok)
+        } else {
+            Err(ImportError::Invalid {
+                error_count: self.count,
+                errors: self.listed,
+            })
+        }
+    }
+}
+
+const HEADER: [&str; 4] = ["code", "name", "level", "parent_code"];
+
+/// Reads and checks every row; with `prefix`, keeps only that unit's subtree and its ancestors.
+/// Gzip input is recognised by its magic bytes. An optional header line is skipped.
+pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFile, ImportError> {
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let gzip = input.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::bufread::MultiGzDecoder::new(input))
+    } else {
+        Box::new(input)
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+
+    let mut errors = Errors::default();
+    let mut parsed = ParsedFile::default();
+    let mut seen: HashMap<DivisionCode, (u64, usize)> = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = csv.position().line();
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                if let csv::ErrorKind::Io(_) = e.kind() {
+                    return Err(ImportError::Io(std::io::Error::other(e.to_string())));
+                }
+                errors.push(line, "row", format!("unreadable row: {e}"));
+                continue;
+            }
+        }
+        if line == 1 && record.iter().eq(HEADER) {
+            continue;
+        }
+        if record.len() != 4 {
+            errors.push(
+                line,
+                "row",
+                format!(
+                    "expected 4 fields code,name,level,parent_code, found {}",
+                    record.len()
+                ),
+            );
+            continue;
+        }
+        let row = match DivisionRow::parse(&record[0], &record[1], &record[2], &record[3]) {
+            Ok(row) => row,
+            Err(e) => {
+                errors.push(line, e.field(), e.to_string());
+                continue;
+            }
+        };
+        if let Some(prefix) = prefix {
+            if !prefix.contains(&row.code) && !row.code.contains(prefix) {
+                continue;
+            }
+        }
+        if let Some(&(first_line, index)) = seen.get(&row.code) {
+            if parsed.rows[index].1 != row {
+                errors.push(
+                    line,
+                    "code",
+                    format!(
+                        "code {} is already on line {first_line} with another name",
+                        row.code
+                    ),
+                );
+            }
+            continue;
+        }
+        seen.insert(row.code.clone(), (line, parsed.rows.len()));
+        parsed.rows.push((line, row));
+    }
+    errors.into_result(parsed)
+}
+
+/// Who is importing, for the scope check and the audit log.
+#[derive(Debug, Clone)]
+pub struct Importer {
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    /// New or renamed units must lie inside this subtree; `None` (command line) means anywhere.
+    pub scope: Option<DivisionCode>,
+}
+
+/// Checks the parsed rows against what is stored and writes the difference in one transaction.
+pub async fn apply(
+    db: &Db,
+    file: &ParsedFile,
+    importer: &Importer,
+) -> Result<ImportSummary, ImportError> {
+    let in_file: HashSet<&str> = file.rows.iter().map(|(_, r)| r.code.as_str()).collect();
+    let mut lookup: Vec<&str> = in_file.iter().copied().collect();
+    let outside_parents: HashSet<String> = file
+        .rows
+        .iter()
+        .filter_map(|(_, r)| r.parent().map(String::from))
+        .filter(|p| !in_file.contains(p.as_str()))
+        .collect();
+    lookup.extend(outside_parents.iter().map(String::as_str));
+    let stored = db::org_units::names_of(db, &lookup).await?;
+
+    let mut errors = Errors::default();
+    let mut write = ImportWrite::default();
+    let mut summary = ImportSummary {
+        rows: file.rows.len(),
+        ..ImportSummary::default()
+    };
+    for (line, row) in &file.rows {
+        if let Some(parent) = row.parent() {
+            if !in_file.contains(parent.as_str()) && !stored.contains_key(parent.as_str()) {
+                errors.push(
+                    *line,
+                    "parent_code",
+                    format!("parent {parent} is neither in this file nor stored"),
+                );
+                continue;
+            }
+        }
+        let change = match stored.get(row.code.as_str()) {
+            Some(name) if *name == row.name => {
+                summary.unchanged += 1;
+                continue;
+            }
+            Some(_) => &mut write.renames,
+            None => &mut write.inserts,
+        };
+        if let Some(scope) = &importer.scope {
+            if !scope.contains(&row.code) {
+                errors.push(
+                    *line,
+                    "code",
+                    format!(
+                        "{} is outside your subtree {scope}: it may not be added or renamed",
+                        row.code
+                    ),
+                );
+                continue;
+            }
+        }
+        change.push(row.clone());
+    }
+    let mut summary = errors.into_result(summary)?;
+    summary.inserted = write.inserts.len();
+    summary.updated = write.renames.len();
+    if summary.inserted + summary.updated == 0 {
+        return Ok(summary);
+    }
+    // Parents before children, so every foreign key points at a row already written.
+    write
+        .inserts
+        .sort_by(|a, b| (a.level, &a.code).cmp(&(b.level, &b.code)));
+    let entry = audit::Entry {
+        at: db::now(),
+        actor_id: importer.actor_id,
+        actor: importer.actor.clone(),
+        action: "org_units.import",
+        scope: importer
+            .scope
+            .as_ref()
+            .map_or_else(String::new, ToString::to_string),
+        target: "org_units".to_owned(),
+        before: None,
+        after: serde_json::to_string(&summary).ok(),
+    };
+    db::org_units::apply_import(db, &write, &entry).await?;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str, prefix: Option<&str>) -> Result<ParsedFile, ImportError> {
+        let prefix = prefix.map(|p| DivisionCode::parse(p).unwrap());
+        parse(text.as_bytes(), prefix.as_ref())
+    }
+
+    fn line_errors(result: Result<ParsedFile, ImportError>) -> Vec<(u64, &'static str)> {
+        match result {
+            Err(ImportError::Invalid { errors, .. }) => {
+                errors.iter().map(|e| (e.line, e.field)).collect()
+            }
+            other => panic!("expected line errors, got {other:?}"),
+        }
+    }
+
+    const SAMPLE: &str = "13,\"河北省\",province,\"\"\n1309,\"沧州市\",city,13\n130928,\"吴桥县\",county,1309\n1310,\"廊坊市\",city,13\n131001,\"安次区\",county,1310\n";
+
+    #[test]
+    fn reads_the_national_format_with_or_without_a_header() {
+        assert_eq!(parse_text(SAMPLE, None).unwrap().rows.len(), 5);
+        let with_header = format!("code,name,level,parent_code\n{SAMPLE}");
+        let parsed = parse_text(&with_header, None).unwrap();
+        assert_eq!(parsed.rows.len(), 5);
+        assert_eq!(parsed.rows[0].0, 2, "line numbers count the header");
+    }
+
+    #[test]
+    fn reads_gzip() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(SAMPLE.as_bytes()).unwrap();
+        let bytes = gz.finish().unwrap();
+        assert_eq!(parse(bytes.as_slice(), None).unwrap().rows.len(), 5);
+    }
+
+    #[test]
+    fn a_prefix_keeps_the_subtree_and_its_ancestors() {
+        let parsed = parse_text(SAMPLE, Some("1309")).unwrap();
+        let codes: Vec<&str> = parsed.rows.iter().map(|(_, r)| r.code.as_str()).collect();
+        assert_eq!(codes, ["13", "1309", "130928"]);
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_line_and_field() {
+        let text = "13,\"河北省\",province,\"\"\n1309,沧州市,city\n13x9,\"沧州市\",city,13\n1310,\"\",city,13\n1311,\"衡水市\",town,13\n1312,\"A\",city,14\n";
+        assert_eq!(
+            line_errors(parse_text(text, None)),
+            [
+                (2, "row"),
+                (3, "code"),
+                (4, "name"),
+                (5, "level"),
+                (6, "parent_code")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_code_twice_with_different_names_is_an_error_but_an_exact_repeat_is_not() {
+        let repeat = format!("{SAMPLE}1309,\"沧州市\",city,13\n");
+        assert_eq!(parse_text(&repeat, None).unwrap().rows.len(), 5);
+        let clash = format!("{SAMPLE}1309,\"别的市\",city,13\n");
+        assert_eq!(line_errors(parse_text(&clash, None)), [(6, "code")]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_line_error_not_a_crash() {
+        let mut bytes = SAMPLE.as_bytes().to_vec();
+        bytes.extend_from_slice(b"1311,\"\xff\xfe\",city,13\n");
+        assert_eq!(line_errors(parse(bytes.as_slice(), None)), [(6, "row")]);
+    }
+
+    #[test]
+    fn errors_beyond_the_cap_are_counted_not_listed() {
+        let text = (0..150)
+            .map(|i| format!("x{i},\"名\",city,13"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        match parse_text(&text, None) {
+            Err(ImportError::Invalid {
+                error_count,
+                errors,
+            }) => {
+                assert_eq!(error_count, 150);
+                assert_eq!(errors.len(), MAX_LISTED_ERRORS);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

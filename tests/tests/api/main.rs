@@ -1,0 +1,8 @@
+//! API tests: each runs against the real server, once on SQLite and once on PostgreSQL.
+
+mod auth;
+mod errors;
+mod openapi;
+mod org_units;
+mod storage;
+mod users;

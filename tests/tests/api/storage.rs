@@ -1,0 +1,124 @@
+//! Storage behaviour straight through the storage layer, the same on both engines.
+
+use jianfu_core::DivisionCode;
+use jianfu_server::db::{self, Db};
+use jianfu_server::import::{self, ImportError, Importer};
+use jianfu_tests::{COUNTY, TestApp, on_both_engines};
+
+on_both_engines!(
+    children_and_paths_follow_the_codes,
+    a_failed_import_rolls_back_completely,
+    the_audit_log_refuses_updates_and_deletes,
+    migrations_are_idempotent,
+);
+
+fn cli() -> Importer {
+    Importer {
+        actor_id: None,
+        actor: "test".to_owned(),
+        scope: None,
+    }
+}
+
+async fn children_and_paths_follow_the_codes(app: TestApp) {
+    let county = DivisionCode::parse(COUNTY).unwrap();
+    let townships = db::org_units::children(&app.db, &county, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(townships.len(), 11, "吴桥县 has 11 townships");
+    assert!(townships.windows(2).all(|w| w[0].code < w[1].code));
+    let after = DivisionCode::parse(&townships[4].code).unwrap();
+    let rest = db::org_units::children(&app.db, &county, Some(&after), 100)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 6);
+
+    let path = db::org_units::get_many(&app.db, &["13", "1309", "130928", "999999"])
+        .await
+        .unwrap();
+    let names: Vec<&str> = path.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(names, ["河北省", "沧州市", "吴桥县"]);
+
+    let expected_units = jianfu_server::demo::COUNTY_CSV.lines().count() + 3;
+    assert_eq!(
+        app.count("org_units").await,
+        i64::try_from(expected_units).unwrap()
+    );
+}
+
+async fn a_failed_import_rolls_back_completely(app: TestApp) {
+    let units = app.count("org_units").await;
+    let audit = app.count("audit_log").await;
+    // Two good units, then an audit entry whose actor points at no user: its foreign key
+    // fails last, inside the transaction, after both units were written.
+    let file = import::parse(
+        "130928101297,\"新一村\",village,130928101\n130928101298,\"新二村\",village,130928101\n"
+            .as_bytes(),
+        None,
+    )
+    .unwrap();
+    let write = db::org_units::ImportWrite {
+        inserts: file.rows.iter().map(|(_, r)| r.clone()).collect(),
+        renames: Vec::new(),
+    };
+    let entry = db::audit::Entry {
+        at: db::now(),
+        actor_id: Some(999_999),
+        actor: "ghost".into(),
+        action: "org_units.import",
+        scope: String::new(),
+        target: "org_units".into(),
+        before: None,
+        after: None,
+    };
+    assert!(
+        db::org_units::apply_import(&app.db, &write, &entry)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        app.count("org_units").await,
+        units,
+        "no unit of the failed transaction remains"
+    );
+    assert_eq!(app.count("audit_log").await, audit);
+
+    // And the checked path refuses before writing anything.
+    let orphan =
+        import::parse("130928199001,\"孤村\",village,130928199\n".as_bytes(), None).unwrap();
+    match import::apply(&app.db, &orphan, &cli()).await {
+        Err(ImportError::Invalid {
+            error_count: 1,
+            errors,
+        }) => assert_eq!(errors[0].field, "parent_code"),
+        other => panic!("expected a parent error, got {other:?}"),
+    }
+    assert_eq!(app.count("org_units").await, units);
+}
+
+async fn the_audit_log_refuses_updates_and_deletes(app: TestApp) {
+    assert!(
+        app.count("audit_log").await > 0,
+        "seeding wrote audit entries"
+    );
+    let attempts = [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
+    ];
+    for sql in attempts {
+        let result = match &app.db {
+            Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        };
+        let err = result.expect_err(sql).to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+}
+
+async fn migrations_are_idempotent(app: TestApp) {
+    let units = app.count("org_units").await;
+    let again = Db::open(&app.database_url).await.unwrap();
+    again.migrate().await.unwrap();
+    assert_eq!(app.count("org_units").await, units);
+    again.close().await;
+}
