@@ -3,10 +3,20 @@
 //! Compiled into the server and into the browser client (wasm32), so both run
 //! exactly the same checks.
 
+/// Burden arithmetic (R5): minutes per cadre per month against the budget and the
+/// daily punch-in + daily log baseline it replaces.
+pub mod burden;
 /// Official division codes, levels and the subtree arithmetic built on them.
 pub mod division;
+/// Reporting periods in local time and their fair deadlines (R1, R6).
+pub mod period;
+/// A problem found by a check, shared by the server's errors and the browser's hints.
+pub mod problem;
 /// Who a user is to the system: cadre, reviewer or admin.
 pub mod role;
+/// Report templates: typed fields with limits and seconds to fill (R3, R4).
+pub mod template;
 
 pub use division::{DivisionCode, DivisionCodeError, DivisionRow, DivisionRowError, Level};
+pub use problem::{Problem, Severity};
 pub use role::Role;
