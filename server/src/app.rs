@@ -66,6 +66,7 @@ impl Application {
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        crate::auth::password::warm_up().await;
         let state = AppState {
             db: db.clone(),
             keys: Arc::new(keys),

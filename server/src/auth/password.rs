@@ -23,6 +23,12 @@ fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
         .to_string())
 }
 
+/// Computes the dummy hash now, so the first login of an unknown user is not the one
+/// that pays for it (which would make it slower, and tell).
+pub async fn warm_up() {
+    let _ = tokio::task::spawn_blocking(|| DUMMY_HASH.len()).await;
+}
+
 /// The PHC string of `password` with a fresh salt.
 pub async fn hash(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || hash_now(&password))
