@@ -55,6 +55,11 @@ impl Level {
         }
     }
 
+    /// The level directly below, `None` for a village.
+    pub fn child(self) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.parent() == Some(self))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Province => "province",

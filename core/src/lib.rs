@@ -8,15 +8,24 @@
 pub mod burden;
 /// Official division codes, levels and the subtree arithmetic built on them.
 pub mod division;
+/// Geotags of outcomes, rounded on the phone, and the village boundary they must fall
+/// in (R7).
+pub mod geofence;
 /// Reporting periods in local time and their fair deadlines (R1, R6).
 pub mod period;
 /// A problem found by a check, shared by the server's errors and the browser's hints.
 pub mod problem;
+/// The content of a report and the checks the server and the browser both run.
+pub mod report;
 /// Who a user is to the system: cadre, reviewer or admin.
 pub mod role;
+/// How alike two outcomes read: the "same as last period?" hint, never a refusal.
+pub mod similarity;
 /// Report templates: typed fields with limits and seconds to fill (R3, R4).
 pub mod template;
 
 pub use division::{DivisionCode, DivisionCodeError, DivisionRow, DivisionRowError, Level};
+pub use geofence::{Boundary, BoundaryError, Geotag};
 pub use problem::{Problem, Severity};
+pub use report::{CheckContext, Outcome, OutcomeStatus, Quantity, ReportContent};
 pub use role::Role;

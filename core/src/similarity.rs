@@ -1,0 +1,244 @@
+//! "This reads like last period's — is it the same outcome continuing?" A hint shown
+//! before submission, never a refusal: the warnings here are never errors.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::problem::Problem;
+use crate::report::{Outcome, ReportContent};
+
+/// Two outcomes this similar (or more) draw a [`similar_outcome_warnings`] hint.
+pub const SIMILARITY_THRESHOLD: f64 = 0.8;
+
+/// How alike two texts read, from 0.0 (nothing shared) to 1.0 (the same).
+///
+/// The Dice coefficient of the character bigrams (a multiset) of both texts after
+/// [`normalise`]; Chinese has no spaces, so character pairs rather than words. A text of a
+/// single character compares by that character; two texts empty after normalisation are
+/// the same (1.0), one empty and one not share nothing (0.0).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let a = normalise(a);
+    let b = normalise(b);
+    if a == b {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let grams_a = grams(&a, a.len() == 1 || b.len() == 1);
+    let grams_b = grams(&b, a.len() == 1 || b.len() == 1);
+    let total_a: usize = grams_a.values().sum();
+    let total_b: usize = grams_b.values().sum();
+    let shared: usize = grams_a
+        .iter()
+        .map(|(gram, count)| (*count).min(grams_b.get(gram).copied().unwrap_or(0)))
+        .sum();
+    #[allow(clippy::cast_precision_loss)] // counts of a few hundred characters
+    let score = (2 * shared) as f64 / (total_a + total_b) as f64;
+    score
+}
+
+/// The text as compared: lowercase, without whitespace or punctuation (ASCII and the
+/// full-width and CJK forms), full-width letters and digits folded to ASCII.
+fn normalise(text: &str) -> Vec<char> {
+    text.chars()
+        .map(fold_full_width)
+        .filter(|c| !c.is_whitespace() && !is_punctuation(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Character bigrams with their counts; unigrams when `unigrams` (a one-character text).
+fn grams(chars: &[char], unigrams: bool) -> BTreeMap<(char, Option<char>), usize> {
+    let mut counts = BTreeMap::new();
+    if unigrams {
+        for c in chars {
+            *counts.entry((*c, None)).or_insert(0) += 1;
+        }
+    } else {
+        for pair in chars.windows(2) {
+            *counts.entry((pair[0], Some(pair[1]))).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn fold_full_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(
+            c,
+            '\u{00A0}'..='\u{00BF}'
+                | '\u{2000}'..='\u{206F}' // general punctuation: “” ‘’ — … ·
+                | '\u{3000}'..='\u{303F}' // CJK punctuation: 。、《》「」【】〔〕
+                | '\u{FE10}'..='\u{FE1F}'
+                | '\u{FE30}'..='\u{FE4F}'
+                | '\u{FF5F}'..='\u{FF65}'
+        )
+}
+
+/// One `similar_to_last_period` warning for each draft outcome that does not already say
+/// what it continues and whose `what` reads like an earlier outcome's (similarity at
+/// least [`SIMILARITY_THRESHOLD`]); it names the most similar earlier outcome (the first
+/// on a tie).
+pub fn similar_outcome_warnings(draft: &ReportContent, last_period: &[Outcome]) -> Vec<Problem> {
+    let mut warnings = Vec::new();
+    for (index, outcome) in draft.outcomes.iter().enumerate() {
+        if outcome.continues.is_some() {
+            continue;
+        }
+        let best = last_period
+            .iter()
+            .map(|earlier| (earlier, similarity(&outcome.what, &earlier.what)))
+            .fold(
+                None::<(&Outcome, f64)>,
+                |best, (earlier, score)| match best {
+                    Some((_, top)) if top >= score => best,
+                    _ => Some((earlier, score)),
+                },
+            );
+        let Some((earlier, score)) = best else {
+            continue;
+        };
+        if score < SIMILARITY_THRESHOLD {
+            continue;
+        }
+        let percent = (score * 100.0).round();
+        let position = index + 1;
+        let (earlier_id, earlier_what) = (&earlier.id, &earlier.what);
+        warnings.push(Problem::warning(
+            "similar_to_last_period",
+            format!("outcomes[{index}].what"),
+            format!(
+                "第 {position} 项成果与上期的“{earlier_what}”相似度 {percent}%：如果是同一件事在继续，请标为“接续上期成果”"
+            ),
+            format!(
+                "Outcome {position} reads {percent}% like last period's \"{earlier_what}\": if it is the same outcome continuing, mark it as continuing that outcome"
+            ),
+            json!({
+                "similarity": (score * 100.0).round() / 100.0,
+                "earlier_outcome_id": earlier_id,
+                "threshold": SIMILARITY_THRESHOLD,
+            }),
+        ));
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::OutcomeStatus;
+    use proptest::prelude::*;
+
+    fn outcome(id: &str, what: &str) -> Outcome {
+        Outcome {
+            id: id.into(),
+            category: "民生".into(),
+            what: what.into(),
+            for_whom: "低保户".into(),
+            status: OutcomeStatus::InProgress,
+            quantity: None,
+            geotag: None,
+            continues: None,
+        }
+    }
+
+    #[test]
+    fn similarity_chinese_phrases() {
+        let a = "走访低保户12户，核实收入情况";
+        let b = "走访低保户13户，核实收入情况";
+        assert!(
+            similarity(a, b) >= SIMILARITY_THRESHOLD,
+            "{}",
+            similarity(a, b)
+        );
+        assert!(similarity(a, "修复村东头排水沟，疏通涵洞两处") < 0.5);
+        assert!(similarity("协调修复村西道路", "组织村民参加技能培训") < 0.5);
+        assert!((similarity(a, a) - 1.0).abs() < f64::EPSILON);
+        assert!(similarity("甲乙", "丙丁").abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn similarity_ignores_punctuation_case_and_width() {
+        let plain = "走访低保户核实收入";
+        for variant in [
+            "走访低保户，核实收入。",
+            "走访 低保户、核实收入！",
+            "《走访低保户》“核实收入”",
+            "走访低保户：核实收入？（）",
+        ] {
+            assert!(
+                (similarity(plain, variant) - 1.0).abs() < f64::EPSILON,
+                "{variant}"
+            );
+        }
+        assert!((similarity("Road REPAIR", "road repair") - 1.0).abs() < f64::EPSILON);
+        assert!((similarity("ＡＢＣ１", "abc1") - 1.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn similarity_single_characters() {
+        assert!((similarity("路", "路。") - 1.0).abs() < f64::EPSILON);
+        assert!(similarity("路", "桥").abs() < f64::EPSILON);
+        // "路" against "修路": one shared unigram of three.
+        assert!((similarity("路", "修路") - 2.0 / 3.0).abs() < 1e-12);
+        assert!((similarity("", "，") - 1.0).abs() < f64::EPSILON);
+        assert!(similarity("", "路").abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn similarity_warnings_name_the_earlier_outcome() {
+        let last = vec![
+            outcome("o-road", "修复村西道路坑洼路段"),
+            outcome("o-visit", "走访低保户12户，核实收入情况"),
+        ];
+        let mut again = outcome("n-1", "走访低保户13户，核实收入情况");
+        let fresh = outcome("n-2", "组织村民参加电商技能培训");
+        let mut continued = outcome("n-3", "修复村西道路坑洼路段");
+        continued.continues = Some("o-road".into());
+        let draft = ReportContent {
+            outcomes: vec![again.clone(), fresh, continued],
+            fields: BTreeMap::new(),
+            days_in_village: None,
+        };
+        let warnings = similar_outcome_warnings(&draft, &last);
+        assert_eq!(warnings.len(), 1);
+        let w = &warnings[0];
+        assert_eq!(w.code, "similar_to_last_period");
+        assert_eq!(w.field, "outcomes[0].what");
+        assert!(!w.is_error());
+        assert_eq!(w.details["earlier_outcome_id"], "o-visit");
+        let score = w.details["similarity"].as_f64().unwrap();
+        assert!((0.8..1.0).contains(&score), "{score}");
+        assert!(w.message_zh.contains("接续") && w.message_en.contains("continuing"));
+
+        again.continues = Some("o-visit".into());
+        let draft = ReportContent {
+            outcomes: vec![again],
+            ..draft
+        };
+        assert!(similar_outcome_warnings(&draft, &last).is_empty());
+        assert!(similar_outcome_warnings(&draft, &[]).is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn similarity_prop_symmetric_and_bounded(a in "[走访低保户修路，。 a-cA-C1-3]{0,12}", b in "[走访低保户修路，。 a-cA-C1-3]{0,12}") {
+            let ab = similarity(&a, &b);
+            prop_assert!((0.0..=1.0).contains(&ab));
+            prop_assert!((ab - similarity(&b, &a)).abs() < 1e-12);
+            prop_assert!((similarity(&a, &a) - 1.0).abs() < 1e-12);
+        }
+    }
+}
