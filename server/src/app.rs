@@ -3,6 +3,7 @@
 //! real application on port 0.
 
 use crate::auth::jwt::{Keys, SecretError};
+use crate::clock::Clock;
 use crate::db::{Db, OpenError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use tokio::net::TcpListener;
 pub struct AppState {
     pub db: Db,
     pub keys: Arc<Keys>,
+    pub clock: Clock,
 }
 
 /// Everything `serve` needs, however it was configured.
@@ -25,6 +27,8 @@ pub struct ServeConfig {
     pub jwt_secret: Option<String>,
     pub token_ttl_secs: i64,
     pub web_dir: PathBuf,
+    /// The domain clock: the system clock, or a manual one in tests.
+    pub clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +74,7 @@ impl Application {
         let state = AppState {
             db: db.clone(),
             keys: Arc::new(keys),
+            clock: config.clock.clone(),
         };
         let router = crate::http::router(state, &config.web_dir);
         Ok(Application {

@@ -155,6 +155,7 @@ impl ListenArgs {
             jwt_secret,
             token_ttl_secs: i64::from(self.token_ttl_minutes) * 60,
             web_dir: self.web_dir.clone(),
+            clock: crate::clock::Clock::system(),
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod app;
 pub mod auth;
 /// What each subcommand does.
 pub mod cli;
+/// The domain clock (settable in tests).
+pub mod clock;
 /// The command line and its environment variables.
 pub mod config;
 /// Storage on SQLite or PostgreSQL with one behaviour.
@@ -20,3 +22,5 @@ pub mod demo;
 pub mod http;
 /// Importing the administrative tree from the national CSV format.
 pub mod import;
+/// The reporting rules that need storage: the policy in force, period status, completeness.
+pub mod reporting;

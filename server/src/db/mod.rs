@@ -16,6 +16,12 @@ use std::time::Duration;
 pub mod audit;
 /// The administrative tree.
 pub mod org_units;
+/// Templates, policies, emergencies, boundaries and data needs.
+pub mod policies;
+/// Where cadres serve and when they are excused.
+pub mod postings;
+/// Reports with every revision, reviews and reopenings.
+pub mod reports;
 /// People and their credentials.
 pub mod users;
 
@@ -126,6 +132,41 @@ pub fn now() -> i64 {
 /// True when the error is a unique-constraint violation (both engines).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// A write transaction that takes the write lock up front: `BEGIN IMMEDIATE` on SQLite
+/// (a deferred transaction that reads first and writes later can fail with "database is
+/// locked" when another writer got in between), a plain `BEGIN` on PostgreSQL, whose
+/// statements use [`BeginWrite::FOR_UPDATE`] to lock the rows they read.
+pub(crate) trait BeginWrite {
+    type Database: sqlx::Database;
+    /// Appended to a SELECT that reads a row the transaction will change.
+    const FOR_UPDATE: &'static str;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+    const FOR_UPDATE: &'static str = "";
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>> + Send
+    {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>> + Send
+    {
+        self.begin()
+    }
 }
 
 #[cfg(test)]

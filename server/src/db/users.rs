@@ -110,3 +110,10 @@ pub async fn set_password(
         Ok(changed == 1)
     })
 }
+
+#[instrument(skip_all)]
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>, sqlx::Error> {
+    const SQL: &str =
+        "SELECT id, username, display_name, role, org_unit FROM users WHERE username = $1";
+    on_pool!(db, pool => sqlx::query_as(SQL).bind(username).fetch_optional(pool).await)
+}

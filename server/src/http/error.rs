@@ -82,6 +82,56 @@ error_codes! {
     ImportInvalid = ("import_invalid", UNPROCESSABLE_ENTITY, "导入文件有错误，未导入任何数据", "the import file has errors; nothing was imported"),
     /// The username is already in use.
     UsernameTaken = ("username_taken", CONFLICT, "用户名已被使用", "the username is taken"),
+    /// No user has this username (or id).
+    UserNotFound = ("user_not_found", NOT_FOUND, "没有这个用户", "no such user"),
+    /// Postings and exemptions are for cadres only.
+    NotACadre = ("not_a_cadre", UNPROCESSABLE_ENTITY, "该用户不是驻村干部", "this user is not a cadre"),
+    /// The cadre already has a posting sharing a day with the new one; `details.existing` names it.
+    PostingOverlaps = ("posting_overlaps", CONFLICT, "该干部在这段时间已有驻村安排", "the cadre already has a posting in these dates"),
+    /// The cadre has no posting on the period's last day, so no report is expected.
+    NotPosted = ("not_posted", UNPROCESSABLE_ENTITY, "您在该周期没有驻村安排", "you have no posting in this period"),
+    /// No policy on this unit or any ancestor.
+    PolicyNotFound = ("policy_not_found", NOT_FOUND, "该单位及其上级都没有设置填报规则", "no policy on this unit or any ancestor"),
+    /// No template has this id.
+    TemplateNotFound = ("template_not_found", NOT_FOUND, "没有这个模板", "no such template"),
+    /// A template has more fields than the cap; `details.max`, `details.actual`.
+    TooManyFields = ("too_many_fields", UNPROCESSABLE_ENTITY, "模板字段过多", "the template has too many fields"),
+    /// Two fields ask the same thing (R3); `details.problems` names them.
+    DuplicateField = ("duplicate_field", UNPROCESSABLE_ENTITY, "模板中有重复询问同一内容的字段", "two fields of the template ask the same thing"),
+    /// A field would make a photo, screenshot or video required (R4).
+    PhotoRequired = ("photo_required", UNPROCESSABLE_ENTITY, "不得要求照片、截图或视频作为证明", "a photo, screenshot or video may never be required"),
+    /// A template field breaks a limit; `details.problems` lists each.
+    InvalidField = ("invalid_field", UNPROCESSABLE_ENTITY, "模板字段不符合要求", "a template field is not acceptable"),
+    /// The change would push the burden over the budget (R5); `details.arithmetic` shows why.
+    BurdenOverBudget = ("burden_over_budget", UNPROCESSABLE_ENTITY, "填报负担超出预算", "the reporting burden would exceed the budget"),
+    /// A cadence shorter than weekly without an active emergency (R1).
+    CadenceBelowFloor = ("cadence_below_floor", UNPROCESSABLE_ENTITY, "填报周期不得短于每周（紧急状态除外）", "a cadence shorter than weekly needs an active emergency"),
+    /// An emergency may last at most 14 days.
+    EmergencyTooLong = ("emergency_too_long", UNPROCESSABLE_ENTITY, "紧急状态最长 14 天", "an emergency lasts at most 14 days"),
+    /// A period key, due offset or grace is not acceptable; `details.reason` is the precise code.
+    InvalidPeriod = ("invalid_period", UNPROCESSABLE_ENTITY, "周期或期限设置不合法", "the period or deadline is not valid"),
+    /// The report is for a period of another cadence than the policy's.
+    PeriodKindMismatch = ("period_kind_mismatch", UNPROCESSABLE_ENTITY, "周期类型与填报规则不符", "the period's kind is not the policy's cadence"),
+    /// The period has not started yet.
+    PeriodNotStarted = ("period_not_started", UNPROCESSABLE_ENTITY, "该周期尚未开始", "this period has not started yet"),
+    /// The time zone is not in the time-zone database.
+    UnknownTimeZone = ("unknown_time_zone", UNPROCESSABLE_ENTITY, "未知的时区", "unknown time zone"),
+    /// The boundary is not a usable GeoJSON polygon.
+    InvalidBoundary = ("invalid_boundary", UNPROCESSABLE_ENTITY, "边界不是有效的 GeoJSON 多边形", "the boundary is not a valid GeoJSON polygon"),
+    /// A data need matches no field and brings no field to add.
+    DataNeedUnmatched = ("data_need_unmatched", UNPROCESSABLE_ENTITY, "模板中没有对应字段，请提供新字段的定义", "no field answers this need; supply a field to add"),
+    /// The report id is not a UUID.
+    InvalidReportId = ("invalid_report_id", UNPROCESSABLE_ENTITY, "报告编号必须是 UUID", "the report id must be a UUID"),
+    /// The report's content fails its checks; `details.problems` lists each (code, field, messages).
+    ReportInvalid = ("report_invalid", UNPROCESSABLE_ENTITY, "报告内容未通过检查", "the report does not pass its checks"),
+    /// The cadre already has a report for this period; `details.existing_id` names it: revise that one.
+    ReportExistsForPeriod = ("report_exists_for_period", CONFLICT, "本周期已有报告，请修改原报告", "a report for this period exists: revise it"),
+    /// The report id already names a different report.
+    ReportIdTaken = ("report_id_taken", CONFLICT, "该报告编号已被另一份报告使用", "this report id is used by another report"),
+    /// The period is locked; a reviewer must reopen it. `details.locks_at` says since when.
+    PeriodLocked = ("period_locked", CONFLICT, "该周期已锁定，需审核人重新开放后才能修改", "the period is locked: a reviewer must reopen it"),
+    /// No report has this id (or it is not yours to see).
+    ReportNotFound = ("report_not_found", NOT_FOUND, "没有这份报告", "no such report"),
     /// Something failed on the server; the detail is in the server log, not here.
     Internal = ("internal", INTERNAL_SERVER_ERROR, "服务器内部错误", "internal server error"),
 }
@@ -155,6 +205,18 @@ impl ApiError {
             into.extend(from);
         }
         self
+    }
+
+    /// An error carrying a core check's findings: the first problem's messages and details,
+    /// and every problem under `details.problems`.
+    pub fn from_problems(code: ErrorCode, problems: &[jianfu_core::Problem]) -> Self {
+        let mut error = ApiError::new(code);
+        if let Some(first) = problems.first() {
+            error = error
+                .message(first.message_zh.clone(), first.message_en.clone())
+                .details(first.details.clone());
+        }
+        error.details(json!({ "problems": problems }))
     }
 
     pub fn code(&self) -> ErrorCode {

@@ -1,10 +1,16 @@
 //! The HTTP API under `/api/v1`, one module per resource, plus the static pages of `web/`.
 
 pub mod auth;
+pub mod common;
 pub mod error;
 pub mod extract;
+pub mod me;
 pub mod openapi;
 pub mod org_units;
+pub mod oversight;
+pub mod policies;
+pub mod postings;
+pub mod reports;
 pub mod users;
 
 use crate::app::AppState;
@@ -29,6 +35,11 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .merge(auth::router())
         .merge(org_units::router())
         .merge(users::router())
+        .merge(postings::router())
+        .merge(policies::router())
+        .merge(reports::router())
+        .merge(me::router())
+        .merge(oversight::router())
         .merge(openapi::router())
         .method_not_allowed_fallback(method_not_allowed)
         .layer(BodyLimit(JSON_LIMIT_BYTES).layers())

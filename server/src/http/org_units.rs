@@ -99,7 +99,7 @@ pub async fn list_children(
     Ok(axum::Json(ChildrenPage { items, next_after }))
 }
 
-fn not_found(code: &DivisionCode) -> ApiError {
+pub fn not_found(code: &DivisionCode) -> ApiError {
     ApiError::new(ErrorCode::OrgUnitNotFound)
         .message(
             format!("没有代码为 {code} 的行政单位"),

@@ -1,0 +1,197 @@
+//! Where cadres serve (postings) and when they are excused (exemptions). Dates are local
+//! `YYYY-MM-DD` text, inclusive at both ends.
+
+use super::{Db, audit, on_pool};
+use jianfu_core::DivisionCode;
+use serde::Serialize;
+use sqlx::FromRow;
+use tracing::instrument;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+pub struct Posting {
+    pub id: i64,
+    pub user_id: i64,
+    #[schema(example = "cadre1")]
+    pub username: String,
+    #[schema(example = "张伟")]
+    pub display_name: String,
+    /// The village.
+    #[schema(example = "130928101201")]
+    pub org_unit: String,
+    #[schema(example = "2026-01-01")]
+    pub starts_on: String,
+    /// Inclusive; null while the posting lasts.
+    pub ends_on: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+pub struct Exemption {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// The unit of the cadre (their user record).
+    pub org_unit: String,
+    /// leave, sickness, training or disaster_duty.
+    #[schema(example = "training")]
+    pub kind: String,
+    pub starts_on: String,
+    /// Inclusive.
+    pub ends_on: String,
+    pub note: String,
+}
+
+const POSTING_SELECT: &str = "SELECT p.id, p.user_id, u.username, u.display_name, p.org_unit, p.starts_on, p.ends_on \
+     FROM postings p JOIN users u ON u.id = p.user_id";
+const EXEMPTION_SELECT: &str = "SELECT e.id, e.user_id, u.username, u.display_name, u.org_unit, e.kind, e.starts_on, e.ends_on, e.note \
+     FROM exemptions e JOIN users u ON u.id = e.user_id";
+
+/// The user's postings that share a day with `[from, to]` (inclusive), earliest first.
+#[instrument(skip_all)]
+pub async fn of_user_overlapping(
+    db: &Db,
+    user_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Posting>, sqlx::Error> {
+    let sql = format!(
+        "{POSTING_SELECT} WHERE p.user_id = $1 AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $2) \
+         ORDER BY p.starts_on"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(from).bind(to).fetch_all(pool).await)
+}
+
+/// Postings to villages inside `scope` that include the local date `day`, by village then user.
+#[instrument(skip_all)]
+pub async fn in_subtree_on(
+    db: &Db,
+    scope: &DivisionCode,
+    day: &str,
+) -> Result<Vec<Posting>, sqlx::Error> {
+    let (low, high) = scope.subtree_bounds();
+    let sql = format!(
+        "{POSTING_SELECT} WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 \
+         AND (p.ends_on IS NULL OR p.ends_on >= $3) ORDER BY p.org_unit, u.username"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(day).fetch_all(pool).await)
+}
+
+/// Postings to villages inside `scope`, by id, one keyset page.
+#[instrument(skip_all)]
+pub async fn in_subtree(
+    db: &Db,
+    scope: &DivisionCode,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<Posting>, sqlx::Error> {
+    let (low, high) = scope.subtree_bounds();
+    let sql = format!(
+        "{POSTING_SELECT} WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.id > $3 ORDER BY p.id LIMIT $4"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(after).bind(i64::from(limit)).fetch_all(pool).await)
+}
+
+#[instrument(skip_all)]
+pub async fn create(
+    db: &Db,
+    user_id: i64,
+    org_unit: &str,
+    starts_on: &str,
+    ends_on: Option<&str>,
+    mut entry: audit::Entry,
+) -> Result<Posting, sqlx::Error> {
+    const INSERT: &str = "INSERT INTO postings (user_id, org_unit, starts_on, ends_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    let select = format!("{POSTING_SELECT} WHERE p.id = $1");
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(INSERT)
+            .bind(user_id).bind(org_unit).bind(starts_on).bind(ends_on).bind(entry.at)
+            .fetch_one(&mut *tx).await?;
+        let posting: Posting = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;
+        entry.target = format!("posting:{id}");
+        entry.after = serde_json::to_string(&posting).ok();
+        audit::insert(&entry).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(posting)
+    })
+}
+
+/// Exemptions of cadres whose unit is inside `scope` that share a day with `[from, to]`.
+#[instrument(skip_all)]
+pub async fn exemptions_overlapping(
+    db: &Db,
+    scope: &DivisionCode,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Exemption>, sqlx::Error> {
+    let (low, high) = scope.subtree_bounds();
+    let sql = format!(
+        "{EXEMPTION_SELECT} WHERE u.org_unit >= $1 AND u.org_unit < $2 AND e.starts_on <= $4 AND e.ends_on >= $3 \
+         ORDER BY e.user_id, e.starts_on"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(from).bind(to).fetch_all(pool).await)
+}
+
+/// Exemptions of one user that share a day with `[from, to]`.
+#[instrument(skip_all)]
+pub async fn exemptions_of_user(
+    db: &Db,
+    user_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Exemption>, sqlx::Error> {
+    let sql = format!(
+        "{EXEMPTION_SELECT} WHERE e.user_id = $1 AND e.starts_on <= $3 AND e.ends_on >= $2 ORDER BY e.starts_on"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(from).bind(to).fetch_all(pool).await)
+}
+
+/// Exemptions of cadres inside `scope`, by id, one keyset page.
+#[instrument(skip_all)]
+pub async fn exemptions_in(
+    db: &Db,
+    scope: &DivisionCode,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<Exemption>, sqlx::Error> {
+    let (low, high) = scope.subtree_bounds();
+    let sql = format!(
+        "{EXEMPTION_SELECT} WHERE u.org_unit >= $1 AND u.org_unit < $2 AND e.id > $3 ORDER BY e.id LIMIT $4"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(after).bind(i64::from(limit)).fetch_all(pool).await)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewExemption<'a> {
+    pub user_id: i64,
+    pub kind: &'a str,
+    pub starts_on: &'a str,
+    pub ends_on: &'a str,
+    pub note: &'a str,
+    pub created_by: Option<i64>,
+}
+
+#[instrument(skip_all)]
+pub async fn create_exemption(
+    db: &Db,
+    new: &NewExemption<'_>,
+    mut entry: audit::Entry,
+) -> Result<Exemption, sqlx::Error> {
+    const INSERT: &str = "INSERT INTO exemptions (user_id, kind, starts_on, ends_on, note, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+    let select = format!("{EXEMPTION_SELECT} WHERE e.id = $1");
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(INSERT)
+            .bind(new.user_id).bind(new.kind).bind(new.starts_on).bind(new.ends_on)
+            .bind(new.note).bind(new.created_by).bind(entry.at)
+            .fetch_one(&mut *tx).await?;
+        let exemption: Exemption = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;
+        entry.target = format!("exemption:{id}");
+        entry.after = serde_json::to_string(&exemption).ok();
+        audit::insert(&entry).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(exemption)
+    })
+}

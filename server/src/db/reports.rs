@@ -1,0 +1,401 @@
+//! Storage of reports: one row per (cadre, period) holding the latest revision, every
+//! revision in `report_revisions`, reviews and reopenings. A submission is one
+//! transaction, whatever it turns out to be (new, replay, revision or refusal).
+
+use super::{BeginWrite, Db, audit, is_unique_violation, on_pool};
+use jianfu_core::DivisionCode;
+use serde::Serialize;
+use sqlx::FromRow;
+use tracing::instrument;
+
+/// A report's latest state, with its author's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+pub struct ReportRow {
+    #[schema(example = "0b8a5a3c-5f0e-4c1e-9a53-2f7d1c0e6b11")]
+    pub id: String,
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// The village the cadre served when the report was first received.
+    pub org_unit: String,
+    #[schema(example = "weekly:2026-11-16")]
+    pub period_key: String,
+    #[schema(example = "2026-11-16")]
+    pub period_start: String,
+    /// Exclusive.
+    #[schema(example = "2026-11-23")]
+    pub period_end: String,
+    pub revision: i64,
+    /// submitted, acknowledged or needs_clarification.
+    pub status: String,
+    /// Whether the first revision arrived after due date + grace.
+    #[serde(serialize_with = "as_bool")]
+    #[schema(value_type = bool)]
+    pub late: i64,
+    pub first_received_at: i64,
+    pub updated_at: i64,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with passes a reference"
+)]
+fn as_bool<S: serde::Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bool(*value != 0)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RevisionRow {
+    pub revision: i64,
+    pub content: String,
+    pub received_at: i64,
+    pub answers_review_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+pub struct Review {
+    pub id: i64,
+    /// The revision that was reviewed.
+    pub revision: i64,
+    pub reviewer_id: i64,
+    pub reviewer: String,
+    /// acknowledged or needs_clarification.
+    #[schema(example = "needs_clarification")]
+    pub verdict: String,
+    /// The question for the cadre (needs_clarification only).
+    pub question: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+pub struct Reopening {
+    pub id: i64,
+    pub reason: String,
+    /// Revisions are accepted until this instant (unix seconds).
+    pub until: i64,
+    pub reopened_by: i64,
+    pub created_at: i64,
+}
+
+const REPORT_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name, r.org_unit, r.period_key, \
+     r.period_start, r.period_end, r.revision, r.status, r.late, r.first_received_at, r.updated_at \
+     FROM reports r JOIN users u ON u.id = r.user_id";
+
+/// A checked submission about to be stored.
+#[derive(Debug, Clone)]
+pub struct Submission<'a> {
+    pub id: &'a str,
+    pub user_id: i64,
+    pub org_unit: &'a str,
+    pub period_key: &'a str,
+    pub period_start: &'a str,
+    pub period_end: &'a str,
+    /// Canonical JSON of the content: equal text means the same content.
+    pub content: &'a str,
+    /// Outcome ids, space-separated, so later reports can `continue` them.
+    pub outcome_ids: &'a str,
+    pub received_at: i64,
+    /// Whether a first revision received now is late.
+    pub late: bool,
+    /// From this instant on, revisions need a reopening.
+    pub locks_at: i64,
+}
+
+/// What a submission did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// A new report, revision 1.
+    Created(ReportRow),
+    /// The same id and content again: nothing changed.
+    Replayed(ReportRow),
+    /// A new revision of an existing report.
+    Revised(ReportRow),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PutError {
+    /// The id belongs to another cadre's report, or to another period of this cadre's.
+    #[error("report id is used for another report")]
+    IdTaken { period_key: Option<String> },
+    /// The cadre already has a report for this period under another id.
+    #[error("a report for this period exists: {existing_id}")]
+    PeriodTaken { existing_id: String },
+    /// The period is locked and no reopening is in force.
+    #[error("the period is locked")]
+    Locked { locks_at: i64 },
+    /// Another request for the same report won a race; try again.
+    #[error("concurrent submission")]
+    Retry,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Stores `s` as a new report, a replay or a new revision, in one transaction.
+#[instrument(skip_all)]
+#[allow(
+    clippy::single_match_else,
+    reason = "the two arms are the two halves of one decision, side by side"
+)]
+pub async fn put(db: &Db, s: &Submission<'_>) -> Result<Stored, PutError> {
+    on_pool!(db, pool => {
+        let for_update = pool_for_update(pool);
+        let mut tx = pool.begin_write().await?;
+        let by_id = format!("SELECT user_id, period_key, revision, status FROM reports WHERE id = $1{for_update}");
+        let existing: Option<(i64, String, i64, String)> =
+            sqlx::query_as(&by_id).bind(s.id).fetch_optional(&mut *tx).await?;
+        let select = format!("{REPORT_SELECT} WHERE r.id = $1");
+        match existing {
+            Some((user_id, period_key, revision, status)) => {
+                if user_id != s.user_id {
+                    return Err(PutError::IdTaken { period_key: None });
+                }
+                if period_key != s.period_key {
+                    return Err(PutError::IdTaken { period_key: Some(period_key) });
+                }
+                let latest: String = sqlx::query_scalar(
+                    "SELECT content FROM report_revisions WHERE report_id = $1 AND revision = $2",
+                )
+                .bind(s.id).bind(revision).fetch_one(&mut *tx).await?;
+                if latest == s.content {
+                    let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
+                    return Ok(Stored::Replayed(row));
+                }
+                if s.received_at >= s.locks_at {
+                    let open: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM reopenings WHERE report_id = $1 AND until > $2",
+                    )
+                    .bind(s.id).bind(s.received_at).fetch_one(&mut *tx).await?;
+                    if open == 0 {
+                        return Err(PutError::Locked { locks_at: s.locks_at });
+                    }
+                }
+                let answers: Option<i64> = if status == "needs_clarification" {
+                    sqlx::query_scalar("SELECT MAX(id) FROM reviews WHERE report_id = $1")
+                        .bind(s.id).fetch_one(&mut *tx).await?
+                } else {
+                    None
+                };
+                sqlx::query("UPDATE reports SET revision = $1, status = 'submitted', updated_at = $2 WHERE id = $3")
+                    .bind(revision + 1).bind(s.received_at).bind(s.id)
+                    .execute(&mut *tx).await?;
+                sqlx::query(INSERT_REVISION)
+                    .bind(s.id).bind(revision + 1).bind(s.content).bind(s.outcome_ids)
+                    .bind(s.received_at).bind(answers)
+                    .execute(&mut *tx).await?;
+                let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(Stored::Revised(row))
+            }
+            None => {
+                let other: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM reports WHERE user_id = $1 AND period_key = $2",
+                )
+                .bind(s.user_id).bind(s.period_key).fetch_optional(&mut *tx).await?;
+                if let Some(existing_id) = other {
+                    return Err(PutError::PeriodTaken { existing_id });
+                }
+                let inserted = sqlx::query(
+                    "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, revision, \
+                     status, late, first_received_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 1, 'submitted', $7, $8, $8)",
+                )
+                .bind(s.id).bind(s.user_id).bind(s.org_unit).bind(s.period_key)
+                .bind(s.period_start).bind(s.period_end).bind(i64::from(s.late)).bind(s.received_at)
+                .execute(&mut *tx).await;
+                if let Err(err) = inserted {
+                    return Err(if is_unique_violation(&err) { PutError::Retry } else { err.into() });
+                }
+                sqlx::query(INSERT_REVISION)
+                    .bind(s.id).bind(1_i64).bind(s.content).bind(s.outcome_ids)
+                    .bind(s.received_at).bind(None::<i64>)
+                    .execute(&mut *tx).await?;
+                let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(Stored::Created(row))
+            }
+        }
+    })
+}
+
+fn pool_for_update<P: BeginWrite>(_: &P) -> &'static str {
+    P::FOR_UPDATE
+}
+
+const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, received_at, answers_review_id) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+#[instrument(skip_all)]
+pub async fn get(db: &Db, id: &str) -> Result<Option<ReportRow>, sqlx::Error> {
+    let sql = format!("{REPORT_SELECT} WHERE r.id = $1");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+}
+
+#[instrument(skip_all)]
+pub async fn of_user_period(
+    db: &Db,
+    user_id: i64,
+    period_key: &str,
+) -> Result<Option<ReportRow>, sqlx::Error> {
+    let sql = format!("{REPORT_SELECT} WHERE r.user_id = $1 AND r.period_key = $2");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(period_key).fetch_optional(pool).await)
+}
+
+/// The user's latest report for a period that starts before `before` (a local date).
+#[instrument(skip_all)]
+pub async fn last_before(
+    db: &Db,
+    user_id: i64,
+    before: &str,
+) -> Result<Option<ReportRow>, sqlx::Error> {
+    let sql = format!(
+        "{REPORT_SELECT} WHERE r.user_id = $1 AND r.period_start < $2 ORDER BY r.period_start DESC LIMIT 1"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(before).fetch_optional(pool).await)
+}
+
+/// Outcome ids of the user's reports for periods starting before `before`: what a new
+/// outcome may `continue`.
+#[instrument(skip_all)]
+pub async fn continuable_ids(
+    db: &Db,
+    user_id: i64,
+    before: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    const SQL: &str = "SELECT v.outcome_ids FROM report_revisions v JOIN reports r \
+         ON r.id = v.report_id AND r.revision = v.revision WHERE r.user_id = $1 AND r.period_start < $2";
+    let lists: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).bind(before).fetch_all(pool).await)?;
+    Ok(lists
+        .iter()
+        .flat_map(|l| l.split_whitespace().map(str::to_owned))
+        .collect())
+}
+
+#[instrument(skip_all)]
+pub async fn revisions(db: &Db, id: &str) -> Result<Vec<RevisionRow>, sqlx::Error> {
+    const SQL: &str = "SELECT revision, content, received_at, answers_review_id FROM report_revisions \
+         WHERE report_id = $1 ORDER BY revision";
+    on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_all(pool).await)
+}
+
+#[instrument(skip_all)]
+pub async fn latest_content(db: &Db, id: &str) -> Result<Option<String>, sqlx::Error> {
+    const SQL: &str = "SELECT v.content FROM report_revisions v JOIN reports r ON r.id = v.report_id \
+         AND r.revision = v.revision WHERE r.id = $1";
+    on_pool!(db, pool => sqlx::query_scalar(SQL).bind(id).fetch_optional(pool).await)
+}
+
+#[instrument(skip_all)]
+pub async fn reviews(db: &Db, id: &str) -> Result<Vec<Review>, sqlx::Error> {
+    const SQL: &str = "SELECT v.id, v.revision, v.reviewer_id, u.username AS reviewer, v.verdict, v.question, v.created_at \
+         FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.report_id = $1 ORDER BY v.id";
+    on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_all(pool).await)
+}
+
+#[instrument(skip_all)]
+pub async fn reopenings(db: &Db, id: &str) -> Result<Vec<Reopening>, sqlx::Error> {
+    const SQL: &str = "SELECT id, reason, until, reopened_by, created_at FROM reopenings WHERE report_id = $1 ORDER BY id";
+    on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_all(pool).await)
+}
+
+/// Filters of a report list; `scope` always applies.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub scope: Option<DivisionCode>,
+    pub user_id: Option<i64>,
+    pub period_key: Option<String>,
+    pub status: Option<String>,
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+/// One keyset page of reports in id order (ids are random UUIDs: no ordering by person or volume).
+#[instrument(skip_all)]
+pub async fn list(db: &Db, filter: &Filter) -> Result<Vec<ReportRow>, sqlx::Error> {
+    let (low, high) = filter.scope.as_ref().map_or(
+        (String::new(), "~".to_owned()),
+        DivisionCode::subtree_bounds,
+    );
+    let sql = format!(
+        "{REPORT_SELECT} WHERE r.org_unit >= $1 AND r.org_unit < $2 \
+         AND ($3 IS NULL OR r.user_id = $3) AND ($4 IS NULL OR r.period_key = $4) \
+         AND ($5 IS NULL OR r.status = $5) AND r.id > $6 ORDER BY r.id LIMIT $7"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(&low).bind(&high).bind(filter.user_id).bind(filter.period_key.as_deref())
+        .bind(filter.status.as_deref()).bind(filter.after.as_deref().unwrap_or(""))
+        .bind(i64::from(filter.limit))
+        .fetch_all(pool).await)
+}
+
+/// Reports for `period_key` from villages inside `scope`.
+#[instrument(skip_all)]
+pub async fn for_period_in(
+    db: &Db,
+    scope: &DivisionCode,
+    period_key: &str,
+) -> Result<Vec<ReportRow>, sqlx::Error> {
+    let (low, high) = scope.subtree_bounds();
+    let sql =
+        format!("{REPORT_SELECT} WHERE r.period_key = $1 AND r.org_unit >= $2 AND r.org_unit < $3");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(period_key).bind(&low).bind(&high).fetch_all(pool).await)
+}
+
+/// Stores a review of the report's current revision and sets its status, in one transaction.
+/// `None` when the report does not exist.
+#[instrument(skip_all)]
+pub async fn review(
+    db: &Db,
+    id: &str,
+    reviewer_id: i64,
+    verdict: &str,
+    question: Option<&str>,
+    at: i64,
+) -> Result<Option<Review>, sqlx::Error> {
+    on_pool!(db, pool => {
+        let for_update = pool_for_update(pool);
+        let mut tx = pool.begin_write().await?;
+        let revision: Option<i64> = sqlx::query_scalar(&format!("SELECT revision FROM reports WHERE id = $1{for_update}"))
+            .bind(id).fetch_optional(&mut *tx).await?;
+        let Some(revision) = revision else { return Ok(None) };
+        let review_id: i64 = sqlx::query_scalar(
+            "INSERT INTO reviews (report_id, revision, reviewer_id, verdict, question, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(id).bind(revision).bind(reviewer_id).bind(verdict).bind(question).bind(at)
+        .fetch_one(&mut *tx).await?;
+        sqlx::query("UPDATE reports SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(verdict).bind(at).bind(id).execute(&mut *tx).await?;
+        let review: Review = sqlx::query_as(
+            "SELECT v.id, v.revision, v.reviewer_id, u.username AS reviewer, v.verdict, v.question, v.created_at \
+             FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.id = $1",
+        )
+        .bind(review_id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Some(review))
+    })
+}
+
+/// Stores a reopening with its audit entry.
+#[instrument(skip_all)]
+pub async fn reopen(
+    db: &Db,
+    id: &str,
+    reason: &str,
+    until: i64,
+    reopened_by: i64,
+    mut entry: audit::Entry,
+) -> Result<Reopening, sqlx::Error> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let row: Reopening = sqlx::query_as(
+            "INSERT INTO reopenings (report_id, reason, until, reopened_by, created_at) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id, reason, until, reopened_by, created_at",
+        )
+        .bind(id).bind(reason).bind(until).bind(reopened_by).bind(entry.at)
+        .fetch_one(&mut *tx).await?;
+        entry.after = serde_json::to_string(&row).ok();
+        audit::insert(&entry).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(row)
+    })
+}
