@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, skipping whatever is already there:
 # the wasm32 target, the wasm-bindgen CLI at the version pinned in Cargo.toml,
-# Debian's Chromium + ChromeDriver (browser tests) and PostgreSQL 15 binaries.
+# Debian's Chromium + ChromeDriver and a CJK font (browser tests) and PostgreSQL 15 binaries.
 # Usage: scripts/install-deps.sh [--no-browser] [--no-postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +64,13 @@ if [ "$want_browser" = 1 ]; then
   else
     log "installing chromium + chromium-driver"
     apt_install chromium chromium-driver
+  fi
+  # A small CJK font (1.6 MB), so screenshots of the Chinese pages are readable.
+  if dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+    log "CJK font for screenshots: present"
+  else
+    log "installing fonts-wqy-microhei"
+    apt_install fonts-wqy-microhei
   fi
 fi
 

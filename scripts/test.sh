@@ -22,9 +22,11 @@ step "throwaway PostgreSQL"
 source scripts/pg.sh
 start_throwaway_postgres
 
-step "Rust tests: core, server, binary, API on SQLite and PostgreSQL"
+step "browser module: build into web/pkg (the end-to-end browser test loads it)"
+scripts/build-wasm.sh
+
+step "Rust tests: core, server, binary, API on SQLite and PostgreSQL, pages in Chromium"
 cargo test --workspace
 
-step "browser module: build, then its tests in node and headless Chromium"
-scripts/build-wasm.sh
+step "browser module: its tests in node and headless Chromium"
 scripts/test-wasm.sh

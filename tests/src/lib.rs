@@ -6,6 +6,7 @@
 
 use jianfu_core::Role;
 use jianfu_server::app::{Application, ServeConfig};
+use jianfu_server::clock::Clock;
 use jianfu_server::db::Db;
 use jianfu_server::import::{self, Importer};
 use reqwest::{Method, RequestBuilder, Response};
@@ -88,6 +89,8 @@ pub struct TestApp {
     pub db: Db,
     pub database_url: String,
     pub client: reqwest::Client,
+    /// The server's domain clock: starts at the real now; tests move it.
+    pub clock: Clock,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -119,6 +122,7 @@ impl TestApp {
     /// An application on an empty, migrated database; `None` when `engine` is unavailable here.
     pub async fn spawn(engine: Engine) -> Option<TestApp> {
         let (database_url, dir) = fresh_database(engine).await?;
+        let clock = Clock::manual(jianfu_server::db::now());
         let config = ServeConfig {
             database_url: database_url.clone(),
             host: "127.0.0.1".to_owned(),
@@ -126,6 +130,7 @@ impl TestApp {
             jwt_secret: Some(SECRET.to_owned()),
             token_ttl_secs: 3600,
             web_dir: web_dir(),
+            clock: clock.clone(),
         };
         let app = Application::build(&config)
             .await
@@ -142,6 +147,7 @@ impl TestApp {
             db,
             database_url,
             client: reqwest::Client::new(),
+            clock,
             shutdown: Some(tx),
             _dir: dir,
         })
@@ -279,3 +285,4 @@ macro_rules! on_both_engines {
         }
     )*};
 }
+pub mod webdriver;

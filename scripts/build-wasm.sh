@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the browser module (crate jianfu-client) into web/pkg/: the .wasm, its ES-module
+# JS glue (loaded by the pages from /pkg/jianfu_client.js) and TypeScript declarations.
+# Prints the raw and gzipped sizes: the module has to load over a weak rural signal.
+# Needs the wasm32 target and the wasm-bindgen CLI (scripts/install-deps.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=web/pkg
+wasm=target/wasm32-unknown-unknown/wasm-release/jianfu_client.wasm
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/jianfu_client.wasm"
+fi
+
+cargo build -p jianfu-client --target wasm32-unknown-unknown --profile wasm-release
+
+rm -rf "$out"
+wasm-bindgen --target web --remove-name-section --remove-producers-section \
+  --out-dir "$out" "$wasm"
+
+size_line() {
+  local file=$1 raw gz
+  raw=$(wc -c <"$file")
+  gz=$(gzip -9 -c "$file" | wc -c)
+  printf '  %-28s %8d bytes raw %8d bytes gzip\n' "${file#"$out"/}" "$raw" "$gz"
+}
+
+echo "browser module in $out/:"
+size_line "$out/jianfu_client_bg.wasm"
+size_line "$out/jianfu_client.js"
+total_raw=$(cat "$out/jianfu_client_bg.wasm" "$out/jianfu_client.js" | wc -c)
+total_gz=$(( $(gzip -9 -c "$out/jianfu_client_bg.wasm" | wc -c) + $(gzip -9 -c "$out/jianfu_client.js" | wc -c) ))
+printf '  %-28s %8d bytes raw %8d bytes gzip\n' "wasm + JS glue" "$total_raw" "$total_gz"

@@ -1,0 +1,52 @@
+//! What the module throws: core's errors in the server's error shape, turned into plain
+//! JS objects.
+
+use jianfu_core::DivisionCodeError;
+use serde::Serialize;
+use serde_json::{Value, json};
+use wasm_bindgen::JsValue;
+
+/// An error as JS sees it: `{code, message_zh, message_en, details}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientError {
+    /// The server's code for the same problem, so the page can treat both alike.
+    pub code: &'static str,
+    pub message_zh: String,
+    pub message_en: String,
+    /// An object; never null.
+    pub details: Value,
+}
+
+impl ClientError {
+    /// `value`, given as the argument `field`, is not a division code. The wording is the
+    /// server's (`invalid_division_code`), so a message reads the same wherever it comes from.
+    pub fn invalid_division_code(field: &str, value: &str, err: &DivisionCodeError) -> Self {
+        let message_zh = match err {
+            DivisionCodeError::NotDigits(text) => {
+                format!("行政区划代码只能由数字组成，收到 {text:?}")
+            }
+            DivisionCodeError::BadLength(n) => {
+                format!("行政区划代码应为 2、4、6、9 或 12 位数字，收到 {n} 位")
+            }
+        };
+        ClientError {
+            code: "invalid_division_code",
+            message_zh,
+            message_en: err.to_string(),
+            details: json!({ "field": field, "value": value }),
+        }
+    }
+}
+
+impl From<ClientError> for JsValue {
+    fn from(err: ClientError) -> JsValue {
+        to_js(&err)
+    }
+}
+
+/// Plain data to a plain JS object, through JSON: serde_json is in the module anyway, so
+/// this costs no extra code size.
+pub fn to_js<T: Serialize>(value: &T) -> JsValue {
+    let text = serde_json::to_string(value).expect("plain data always serializes");
+    js_sys::JSON::parse(&text).expect("serde_json writes valid JSON")
+}

@@ -1,0 +1,47 @@
+//! The browser module's exports, run in node (the default for `wasm-bindgen-test`).
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen_test]
+fn version_is_the_crate_version() {
+    common::version_is_the_crate_version();
+}
+
+#[wasm_bindgen_test]
+fn a_village_code_is_taken_apart() {
+    common::a_village_code_is_taken_apart();
+}
+
+#[wasm_bindgen_test]
+fn every_level_parses_and_a_province_has_no_parent() {
+    common::every_level_parses_and_a_province_has_no_parent();
+}
+
+#[wasm_bindgen_test]
+fn a_code_of_the_wrong_length_throws_the_server_error_shape() {
+    common::a_code_of_the_wrong_length_throws_the_server_error_shape();
+}
+
+#[wasm_bindgen_test]
+fn a_code_with_other_characters_throws() {
+    common::a_code_with_other_characters_throws();
+}
+
+#[wasm_bindgen_test]
+fn containment_follows_the_tree() {
+    common::containment_follows_the_tree();
+}
+
+#[wasm_bindgen_test]
+fn containment_names_the_bad_argument() {
+    common::containment_names_the_bad_argument();
+}
+
+#[wasm_bindgen_test]
+fn this_is_node() {
+    let process = js_sys::Reflect::get(&js_sys::global(), &"process".into()).expect("global");
+    assert!(process.is_object(), "runs in node, not a browser");
+}
