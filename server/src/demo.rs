@@ -95,8 +95,12 @@ pub async fn seed(db: &Db) -> Result<Vec<Login>, SeedError> {
     }
 
     let mut logins = Vec::new();
+    let mut cadres = Vec::new();
     for (role, username, display_name, unit) in people {
         let password = random_password();
+        if role == Role::Cadre {
+            cadres.push((username.clone(), unit.clone()));
+        }
         upsert_user(db, role, &username, display_name, unit, &password).await?;
         logins.push(Login {
             role,
@@ -104,7 +108,80 @@ pub async fn seed(db: &Db) -> Result<Vec<Login>, SeedError> {
             password,
         });
     }
+    seed_reporting(db, &cadres).await?;
     Ok(logins)
+}
+
+/// The demo's reporting setup, made once: a weekly template and policy on the county
+/// (due two days after the week, two days' grace, 60 minutes a month at most) and each
+/// cadre posted to their village since the start of the year.
+async fn seed_reporting(db: &Db, cadres: &[(String, String)]) -> Result<(), SeedError> {
+    let entry = |action: &'static str, target: String| audit::Entry {
+        at: db::now(),
+        actor_id: None,
+        actor: "demo".to_owned(),
+        action,
+        scope: COUNTY_CODE.to_owned(),
+        target,
+        before: None,
+        after: None,
+    };
+    if db::policies::policy_of(db, COUNTY_CODE).await?.is_none() {
+        let fields = serde_json::json!([
+            { "key": "outcomes", "label_zh": "本周成果", "label_en": "Outcomes this week",
+              "type": "outcome_list", "max_items": 20, "required": true, "seconds_to_fill": 600 },
+            { "key": "households", "label_zh": "走访户数", "label_en": "Households visited",
+              "type": "number", "min": 0, "max": 500, "integer": true, "seconds_to_fill": 60,
+              "concept": "households_visited" },
+            { "key": "contact", "label_zh": "驻村联系电话", "label_en": "Contact phone in the village",
+              "type": "text", "max_chars": 20, "seconds_to_fill": 30, "stable": true },
+        ])
+        .to_string();
+        let template = db::policies::create_template(
+            db,
+            COUNTY_CODE,
+            "驻村工作周报",
+            &fields,
+            entry("templates.create", String::new()),
+        )
+        .await?;
+        let policy = db::policies::PolicyRow {
+            org_unit: COUNTY_CODE.to_owned(),
+            period_kind: "weekly".to_owned(),
+            due_offset_days: 2,
+            grace_days: 2,
+            lock_days: 7,
+            template_id: template.id,
+            budget_minutes: 60,
+            time_zone: "Asia/Shanghai".to_owned(),
+            emergency_id: None,
+            kind_after_emergency: None,
+            updated_at: db::now(),
+        };
+        let mut put = entry("policies.put", format!("policy:{COUNTY_CODE}"));
+        put.after = serde_json::to_string(&policy).ok();
+        db::policies::put_policy(db, &policy, &put).await?;
+    }
+    for (username, village) in cadres {
+        let Some(user) = db::users::by_username(db, username).await? else {
+            continue;
+        };
+        if db::postings::of_user_overlapping(db, user.id, "2026-01-01", "9999-12-31")
+            .await?
+            .is_empty()
+        {
+            db::postings::create(
+                db,
+                user.id,
+                village,
+                "2026-01-01",
+                None,
+                entry("postings.create", String::new()),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn upsert_user(

@@ -4,5 +4,6 @@ mod auth;
 mod errors;
 mod openapi;
 mod org_units;
+mod reporting;
 mod storage;
 mod users;
