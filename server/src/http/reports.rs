@@ -189,23 +189,13 @@ pub async fn put(
             )
             .details(json!({ "period": period.key(), "starts": period.start.to_string() })));
     }
-    let size = serde_json::to_vec(&request.content).map_or(usize::MAX, |v| v.len());
     let ctx = CheckContext {
         template: &policy.template,
         period: &period,
         boundary: setting.boundary.as_ref(),
         continuable: &setting.continuable,
     };
-    let content: ReportContent = match report::check_payload_size(size) {
-        Some(problem) => {
-            return Err(ApiError::from_problems(
-                ErrorCode::ReportInvalid,
-                &[problem],
-            ));
-        }
-        None => report::parse_and_check(&request.content, &ctx)
-            .map_err(|problems| ApiError::from_problems(ErrorCode::ReportInvalid, &problems))?,
-    };
+    let content = check_content(&request.content, &ctx)?;
     let canonical = serde_json::to_string(&content).map_err(|e| ApiError::internal(&e))?;
     let outcome_ids: Vec<&str> = content.outcomes.iter().map(|o| o.id.as_str()).collect();
     let key = period.key();
@@ -249,6 +239,20 @@ pub async fn put(
             content,
         }),
     ))
+}
+
+/// The server's verdict on a report's content: the size limit first, then every check of
+/// `core` (the browser runs the same). A refusal is 422 `report_invalid` listing each problem.
+pub fn check_content(raw: &Value, ctx: &CheckContext) -> Result<ReportContent, ApiError> {
+    let size = serde_json::to_vec(raw).map_or(usize::MAX, |v| v.len());
+    if let Some(problem) = report::check_payload_size(size) {
+        return Err(ApiError::from_problems(
+            ErrorCode::ReportInvalid,
+            &[problem],
+        ));
+    }
+    report::parse_and_check(raw, ctx)
+        .map_err(|problems| ApiError::from_problems(ErrorCode::ReportInvalid, &problems))
 }
 
 fn put_error(e: PutError, id: &str, key: &str) -> ApiError {

@@ -5,5 +5,7 @@ mod errors;
 mod openapi;
 mod org_units;
 mod reporting;
+mod scopes;
 mod storage;
+mod story;
 mod users;
