@@ -1,7 +1,7 @@
 //! What the module throws: core's errors in the server's error shape, turned into plain
 //! JS objects.
 
-use jianfu_core::DivisionCodeError;
+use jianfu_core::{DivisionCodeError, Problem};
 use serde::Serialize;
 use serde_json::{Value, json};
 use wasm_bindgen::JsValue;
@@ -34,6 +34,28 @@ impl ClientError {
             message_zh,
             message_en: err.to_string(),
             details: json!({ "field": field, "value": value }),
+        }
+    }
+
+    /// An argument from JS is not the shape the module takes (`what` names it).
+    pub fn invalid_input(what: &str, reason: &str) -> Self {
+        ClientError {
+            code: "invalid_input",
+            message_zh: format!("数据格式不对（{what}）：{reason}"),
+            message_en: format!("the {what} is malformed: {reason}"),
+            details: json!({ "what": what, "reason": reason }),
+        }
+    }
+
+    /// A draft with errors cannot be sealed: the server's `report_invalid`, with the same
+    /// `details.problems`.
+    pub fn report_invalid(problems: &[Problem]) -> Self {
+        let n = problems.len();
+        ClientError {
+            code: "report_invalid",
+            message_zh: format!("报告有 {n} 处需要修改，暂不能提交"),
+            message_en: format!("the report has {n} problem(s) to fix before it can be sent"),
+            details: json!({ "problems": problems }),
         }
     }
 }

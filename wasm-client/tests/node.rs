@@ -41,6 +41,41 @@ fn containment_names_the_bad_argument() {
 }
 
 #[wasm_bindgen_test]
+fn every_vector_gets_the_servers_verdict() {
+    common::report::every_vector_gets_the_servers_verdict();
+}
+
+#[wasm_bindgen_test]
+fn similar_outcomes_warn_but_never_block() {
+    common::report::similar_outcomes_warn_but_never_block();
+}
+
+#[wasm_bindgen_test]
+fn sealing_rounds_geotags_and_trims() {
+    common::report::sealing_rounds_geotags_and_trims();
+}
+
+#[wasm_bindgen_test]
+fn a_draft_outside_the_village_cannot_be_sealed() {
+    common::report::a_draft_outside_the_village_cannot_be_sealed();
+}
+
+#[wasm_bindgen_test]
+fn a_new_draft_keeps_the_stored_reports_id() {
+    common::report::a_new_draft_keeps_the_stored_reports_id();
+}
+
+#[wasm_bindgen_test]
+fn report_ids_are_random_uuid_v4() {
+    common::report::report_ids_are_random_uuid_v4();
+}
+
+#[wasm_bindgen_test]
+fn the_outbox_retries_revises_or_stops() {
+    common::report::the_outbox_retries_revises_or_stops();
+}
+
+#[wasm_bindgen_test]
 fn this_is_node() {
     let process = js_sys::Reflect::get(&js_sys::global(), &"process".into()).expect("global");
     assert!(process.is_object(), "runs in node, not a browser");

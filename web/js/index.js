@@ -3,11 +3,11 @@
 import { api, clearError, clearToken, login, showError, token } from "./api.js";
 import { init, t } from "./i18n.js";
 
-// Pages each role can open. Cadre and reviewer pages arrive with their own features.
+// Pages each role can open. The reviewer page arrives with its own features.
 const LINKS = {
   admin: [{ href: "/admin.html", key: "link.tree" }],
   reviewer: [{ href: "/admin.html", key: "link.tree" }],
-  cadre: [],
+  cadre: [{ href: "/cadre.html", key: "link.cadre" }],
 };
 
 const $ = (id) => document.getElementById(id);

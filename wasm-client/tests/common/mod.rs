@@ -1,5 +1,7 @@
 //! Checks shared by the node and the browser runs: what JS gets back from each export.
 
+pub mod report;
+
 use jianfu_client::{parse_division_code, unit_contains, version};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
