@@ -1,8 +1,6 @@
 //! "This reads like last period's — is it the same outcome continuing?" A hint shown
 //! before submission, never a refusal: the warnings here are never errors.
 
-use std::collections::BTreeMap;
-
 use serde_json::json;
 
 use crate::problem::Problem;
@@ -18,25 +16,71 @@ pub const SIMILARITY_THRESHOLD: f64 = 0.8;
 /// single character compares by that character; two texts empty after normalisation are
 /// the same (1.0), one empty and one not share nothing (0.0).
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let a = normalise(a);
-    let b = normalise(b);
-    if a == b {
-        return 1.0;
+    Grams::new(a).similarity(&Grams::new(b))
+}
+
+/// A text prepared for comparison once: its normalised characters and their bigrams,
+/// sorted, so comparing two texts is one merge (a draft's outcomes are compared with every
+/// outcome of the last period on each check, in the browser, at every keystroke).
+struct Grams {
+    chars: Vec<char>,
+    bigrams: Vec<u64>,
+}
+
+impl Grams {
+    fn new(text: &str) -> Grams {
+        let chars = normalise(text);
+        let mut bigrams: Vec<u64> = chars
+            .windows(2)
+            .map(|pair| (u64::from(pair[0]) << 32) | u64::from(pair[1]))
+            .collect();
+        bigrams.sort_unstable();
+        Grams { chars, bigrams }
     }
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
+
+    /// See [`similarity`].
+    fn similarity(&self, other: &Grams) -> f64 {
+        if self.chars == other.chars {
+            return 1.0;
+        }
+        if self.chars.is_empty() || other.chars.is_empty() {
+            return 0.0;
+        }
+        let (shared, total) = if self.chars.len() == 1 || other.chars.len() == 1 {
+            let unigrams = |chars: &[char]| {
+                let mut grams: Vec<u64> = chars.iter().map(|c| u64::from(*c)).collect();
+                grams.sort_unstable();
+                grams
+            };
+            let (a, b) = (unigrams(&self.chars), unigrams(&other.chars));
+            (shared_count(&a, &b), a.len() + b.len())
+        } else {
+            (
+                shared_count(&self.bigrams, &other.bigrams),
+                self.bigrams.len() + other.bigrams.len(),
+            )
+        };
+        #[allow(clippy::cast_precision_loss)] // counts of a few hundred characters
+        let score = (2 * shared) as f64 / total as f64;
+        score
     }
-    let grams_a = grams(&a, a.len() == 1 || b.len() == 1);
-    let grams_b = grams(&b, a.len() == 1 || b.len() == 1);
-    let total_a: usize = grams_a.values().sum();
-    let total_b: usize = grams_b.values().sum();
-    let shared: usize = grams_a
-        .iter()
-        .map(|(gram, count)| (*count).min(grams_b.get(gram).copied().unwrap_or(0)))
-        .sum();
-    #[allow(clippy::cast_precision_loss)] // counts of a few hundred characters
-    let score = (2 * shared) as f64 / (total_a + total_b) as f64;
-    score
+}
+
+/// The size of the multiset intersection of two sorted lists.
+fn shared_count(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared
 }
 
 /// The text as compared: lowercase, without whitespace or punctuation (ASCII and the
@@ -47,21 +91,6 @@ fn normalise(text: &str) -> Vec<char> {
         .filter(|c| !c.is_whitespace() && !is_punctuation(*c))
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-/// Character bigrams with their counts; unigrams when `unigrams` (a one-character text).
-fn grams(chars: &[char], unigrams: bool) -> BTreeMap<(char, Option<char>), usize> {
-    let mut counts = BTreeMap::new();
-    if unigrams {
-        for c in chars {
-            *counts.entry((*c, None)).or_insert(0) += 1;
-        }
-    } else {
-        for pair in chars.windows(2) {
-            *counts.entry((pair[0], Some(pair[1]))).or_insert(0) += 1;
-        }
-    }
-    counts
 }
 
 fn fold_full_width(c: char) -> char {
@@ -91,13 +120,18 @@ fn is_punctuation(c: char) -> bool {
 /// on a tie).
 pub fn similar_outcome_warnings(draft: &ReportContent, last_period: &[Outcome]) -> Vec<Problem> {
     let mut warnings = Vec::new();
+    let earlier_grams: Vec<(&Outcome, Grams)> = last_period
+        .iter()
+        .map(|earlier| (earlier, Grams::new(&earlier.what)))
+        .collect();
     for (index, outcome) in draft.outcomes.iter().enumerate() {
         if outcome.continues.is_some() {
             continue;
         }
-        let best = last_period
+        let grams = Grams::new(&outcome.what);
+        let best = earlier_grams
             .iter()
-            .map(|earlier| (earlier, similarity(&outcome.what, &earlier.what)))
+            .map(|(earlier, theirs)| (*earlier, grams.similarity(theirs)))
             .fold(
                 None::<(&Outcome, f64)>,
                 |best, (earlier, score)| match best {
@@ -207,7 +241,7 @@ mod tests {
         continued.continues = Some("o-road".into());
         let draft = ReportContent {
             outcomes: vec![again.clone(), fresh, continued],
-            fields: BTreeMap::new(),
+            fields: std::collections::BTreeMap::new(),
             days_in_village: None,
         };
         let warnings = similar_outcome_warnings(&draft, &last);
