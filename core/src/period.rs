@@ -125,6 +125,32 @@ impl TryFrom<PeriodFields> for Period {
     }
 }
 
+/// A `YYYY-MM-DD` date and nothing else (no time, offset or annotation), read by hand:
+/// jiff's general parser would add tens of kilobytes to the browser module for a format
+/// this simple.
+pub fn parse_plain_date(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    let plain = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, byte)| {
+            if i == 4 || i == 7 {
+                *byte == b'-'
+            } else {
+                byte.is_ascii_digit()
+            }
+        });
+    if !plain {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        bytes[range]
+            .iter()
+            .fold(0_i16, |n, digit| n * 10 + i16::from(digit - b'0'))
+    };
+    let month = i8::try_from(number(5..7)).ok()?;
+    let day = i8::try_from(number(8..10)).ok()?;
+    Date::new(number(0..4), month, day).ok()
+}
+
 fn add_days(date: Date, days: i64) -> Date {
     date.saturating_add(Span::new().days(days))
 }
@@ -275,18 +301,7 @@ impl Period {
         let bad_date = || PeriodError::BadDate {
             text: date_text.to_owned(),
         };
-        let is_plain = date_text.len() == 10
-            && date_text.bytes().enumerate().all(|(i, byte)| {
-                if i == 4 || i == 7 {
-                    byte == b'-'
-                } else {
-                    byte.is_ascii_digit()
-                }
-            });
-        if !is_plain {
-            return Err(bad_date());
-        }
-        let date: Date = date_text.parse().map_err(|_| bad_date())?;
+        let date = parse_plain_date(date_text).ok_or_else(bad_date)?;
         Period::starting(kind, date)
     }
 

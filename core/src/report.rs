@@ -945,15 +945,7 @@ impl Checker<'_, '_> {
 
 /// A `YYYY-MM-DD` date and nothing else.
 fn parse_plain_date(text: &str) -> Option<jiff::civil::Date> {
-    let plain = text.len() == 10
-        && text.bytes().enumerate().all(|(i, byte)| {
-            if i == 4 || i == 7 {
-                byte == b'-'
-            } else {
-                byte.is_ascii_digit()
-            }
-        });
-    plain.then(|| text.parse().ok()).flatten()
+    crate::period::parse_plain_date(text)
 }
 
 fn capitalise(text: &str) -> String {
