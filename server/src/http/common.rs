@@ -17,6 +17,28 @@ pub fn parse_code(text: &str, field: &str) -> Result<DivisionCode, ApiError> {
         .map_err(|e| ApiError::from(e).details(json!({ "field": field, "value": text })))
 }
 
+/// The subtree a list or figure is about: `unit` when given, else the caller's own unit;
+/// refused unless it lies inside the caller's subtree.
+pub fn scoped_unit(auth: &AuthUser, unit: Option<&str>) -> Result<DivisionCode, ApiError> {
+    let unit = match unit {
+        Some(code) => parse_code(code, "unit")?,
+        None => auth.unit.clone(),
+    };
+    auth.require_scope(&unit)?;
+    Ok(unit)
+}
+
+/// A period key, or 422 `invalid_period` saying precisely what is wrong with it.
+pub fn parse_period(key: &str) -> Result<jianfu_core::period::Period, ApiError> {
+    jianfu_core::period::Period::parse_key(key).map_err(|e| {
+        let p = e.to_problem("period");
+        ApiError::new(ErrorCode::InvalidPeriod)
+            .message(p.message_zh, p.message_en)
+            .details(p.details)
+            .details(json!({ "reason": e.code(), "field": "period" }))
+    })
+}
+
 /// A local date `YYYY-MM-DD`.
 pub fn parse_date(text: &str, field: &str) -> Result<Date, ApiError> {
     let plain = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';

@@ -168,13 +168,7 @@ pub async fn period_context(
     Path(key): Path<String>,
 ) -> Result<axum::Json<PeriodContext>, ApiError> {
     auth.require_role(&[Role::Cadre])?;
-    let period = Period::parse_key(&key).map_err(|e| {
-        let p = e.to_problem("period");
-        ApiError::new(super::error::ErrorCode::InvalidPeriod)
-            .message(p.message_zh, p.message_en)
-            .details(p.details)
-            .details(serde_json::json!({ "reason": e.code(), "field": "period" }))
-    })?;
+    let period = super::common::parse_period(&key)?;
     let here = setting(&state, auth.id, &period).await?;
     let period_view = view(&state, auth.id, period, &here.policy).await?;
     let current = match &period_view.report_id {

@@ -1,8 +1,8 @@
 //! What reviewers and admins look at: completeness per unit and period (R2, R6) — who
 //! reported on time, late, who is missing or exempt, never a ranking — and the audit log.
 
-use super::common::{page_limit, parse_code};
-use super::error::{ApiError, ErrorBody, ErrorCode};
+use super::common::{page_limit, parse_period, scoped_unit};
+use super::error::{ApiError, ErrorBody};
 use super::extract::Query;
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -12,9 +12,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use jianfu_core::Role;
-use jianfu_core::period::Period;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,20 +41,10 @@ pub async fn completeness(
     Query(query): Query<CompletenessQuery>,
 ) -> Result<axum::Json<Completeness>, ApiError> {
     auth.require_role(&[Role::Reviewer, Role::Admin])?;
-    let unit = match &query.unit {
-        Some(code) => parse_code(code, "unit")?,
-        None => auth.unit.clone(),
-    };
-    auth.require_scope(&unit)?;
+    let unit = scoped_unit(&auth, query.unit.as_deref())?;
     let now = state.clock.now();
     let period = match &query.period {
-        Some(key) => Period::parse_key(key).map_err(|e| {
-            let p = e.to_problem("period");
-            ApiError::new(ErrorCode::InvalidPeriod)
-                .message(p.message_zh, p.message_en)
-                .details(p.details)
-                .details(json!({ "reason": e.code(), "field": "period" }))
-        })?,
+        Some(key) => parse_period(key)?,
         None => reporting::effective(&state.db, &unit, now)
             .await?
             .ok_or_else(|| reporting::policy_not_found(&unit))?
@@ -93,11 +81,7 @@ pub async fn audit_log(
     Query(query): Query<AuditQuery>,
 ) -> Result<axum::Json<AuditPage>, ApiError> {
     auth.require_role(&[Role::Admin])?;
-    let unit = match &query.unit {
-        Some(code) => parse_code(code, "unit")?,
-        None => auth.unit.clone(),
-    };
-    auth.require_scope(&unit)?;
+    let unit = scoped_unit(&auth, query.unit.as_deref())?;
     let limit = page_limit(query.limit)?;
     let items = audit::list(&state.db, &unit, query.before, limit).await?;
     let next_before = (items.len() == limit as usize)

@@ -3,7 +3,7 @@
 //! needs (R3), the burden ledger and village boundaries (R7). Admins change them, inside
 //! their subtree; every change is audited with before and after.
 
-use super::common::{self, entry, page_limit, parse_code, text};
+use super::common::{self, entry, page_limit, parse_code, scoped_unit, text};
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{BodyLimit, Json, Query};
 use crate::app::AppState;
@@ -251,15 +251,6 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `after` for the next page; null on the last page.
     pub next_after: Option<i64>,
-}
-
-fn scoped_unit(auth: &AuthUser, unit: Option<&str>) -> Result<DivisionCode, ApiError> {
-    let unit = match unit {
-        Some(code) => parse_code(code, "unit")?,
-        None => auth.unit.clone(),
-    };
-    auth.require_scope(&unit)?;
-    Ok(unit)
 }
 
 /// Templates owned by units in a subtree (admin, reviewer), by id.

@@ -2,7 +2,7 @@
 //! range, and exemptions (leave, sickness, training, disaster duty) whose periods are
 //! never missing or late (R6). Admins manage both inside their subtree.
 
-use super::common::{entry, page_limit, parse_code, parse_date, text, user_in_scope};
+use super::common::{entry, page_limit, parse_code, parse_date, scoped_unit, text, user_in_scope};
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{Json, Query};
 use super::policies::{Page, UnitPage};
@@ -146,11 +146,7 @@ pub async fn list_postings(
     Query(query): Query<UnitPage>,
 ) -> Result<axum::Json<Page<Posting>>, ApiError> {
     auth.require_role(&[Role::Admin, Role::Reviewer])?;
-    let unit = match &query.unit {
-        Some(code) => parse_code(code, "unit")?,
-        None => auth.unit.clone(),
-    };
-    auth.require_scope(&unit)?;
+    let unit = scoped_unit(&auth, query.unit.as_deref())?;
     let limit = page_limit(query.limit)?;
     let items = postings::in_subtree(&state.db, &unit, query.after.unwrap_or(0), limit).await?;
     let next_after = (items.len() == limit as usize)
@@ -249,11 +245,7 @@ pub async fn list_exemptions(
     Query(query): Query<UnitPage>,
 ) -> Result<axum::Json<Page<Exemption>>, ApiError> {
     auth.require_role(&[Role::Admin, Role::Reviewer])?;
-    let unit = match &query.unit {
-        Some(code) => parse_code(code, "unit")?,
-        None => auth.unit.clone(),
-    };
-    auth.require_scope(&unit)?;
+    let unit = scoped_unit(&auth, query.unit.as_deref())?;
     let limit = page_limit(query.limit)?;
     let items = postings::exemptions_in(&state.db, &unit, query.after.unwrap_or(0), limit).await?;
     let next_after = (items.len() == limit as usize)

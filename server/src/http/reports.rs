@@ -3,7 +3,7 @@
 //! reviewers of the subtree, reviewed (acknowledged or a question, never a score) and,
 //! once locked, reopened by a reviewer.
 
-use super::common::{entry, page_limit, parse_code, text};
+use super::common::{entry, page_limit, parse_code, parse_period, scoped_unit, text};
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{BodyLimit, Json, Query};
 use crate::app::AppState;
@@ -75,14 +75,6 @@ fn parse_id(id: &str) -> Result<String, ApiError> {
                 )
                 .details(json!({ "field": "id", "value": id.chars().take(64).collect::<String>() }))
         })
-}
-
-fn invalid_period(e: &jianfu_core::period::PeriodError) -> ApiError {
-    let p = e.to_problem("period");
-    ApiError::new(ErrorCode::InvalidPeriod)
-        .message(p.message_zh, p.message_en)
-        .details(p.details)
-        .details(json!({ "reason": e.code(), "field": "period" }))
 }
 
 /// Everything a check of a cadre's report for a period needs.
@@ -162,7 +154,7 @@ pub async fn put(
 ) -> Result<(StatusCode, axum::Json<ReportView>), ApiError> {
     auth.require_role(&[Role::Cadre])?;
     let id = parse_id(&id)?;
-    let period = Period::parse_key(&request.period).map_err(|e| invalid_period(&e))?;
+    let period = parse_period(&request.period)?;
     let setting = setting(&state, auth.id, &period).await?;
     let policy = &setting.policy;
     if !policy.accepts(period.kind) {
@@ -408,19 +400,10 @@ pub async fn list(
     if auth.role == Role::Cadre {
         filter.user_id = Some(auth.id);
     } else {
-        let unit = match &query.unit {
-            Some(code) => parse_code(code, "unit")?,
-            None => auth.unit.clone(),
-        };
-        auth.require_scope(&unit)?;
-        filter.scope = Some(unit);
+        filter.scope = Some(scoped_unit(&auth, query.unit.as_deref())?);
     }
     if let Some(key) = &query.period {
-        filter.period_key = Some(
-            Period::parse_key(key)
-                .map_err(|e| invalid_period(&e))?
-                .key(),
-        );
+        filter.period_key = Some(parse_period(key)?.key());
     }
     if let Some(status) = &query.status {
         if !STATUSES.contains(&status.as_str()) {
