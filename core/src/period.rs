@@ -152,7 +152,19 @@ pub fn parse_plain_date(text: &str) -> Option<Date> {
 }
 
 fn add_days(date: Date, days: i64) -> Date {
-    date.saturating_add(Span::new().days(days))
+    // `try_days` rather than `days`: the panicking form carries jiff's whole error
+    // catalogue into the browser module (about 60 KB) for a panic that cannot happen here.
+    match Span::new().try_days(days) {
+        Ok(span) => date.saturating_add(span),
+        Err(_) if days < 0 => Date::MIN,
+        Err(_) => Date::MAX,
+    }
+}
+
+fn add_months(date: Date, months: i64) -> Date {
+    Span::new()
+        .try_months(months)
+        .map_or(Date::MAX, |span| date.saturating_add(span))
 }
 
 /// Whole civil days from `from` to `to` (negative when `to` is earlier).
@@ -244,8 +256,8 @@ impl Period {
             PeriodKind::Daily => add_days(start, 1),
             PeriodKind::Weekly => add_days(start, 7),
             PeriodKind::Biweekly => add_days(start, 14),
-            PeriodKind::Monthly => start.saturating_add(Span::new().months(1)),
-            PeriodKind::Quarterly => start.saturating_add(Span::new().months(3)),
+            PeriodKind::Monthly => add_months(start, 1),
+            PeriodKind::Quarterly => add_months(start, 3),
         }
     }
 
