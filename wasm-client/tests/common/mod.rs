@@ -1,10 +1,13 @@
 //! Checks shared by the node and the browser runs: what JS gets back from each export.
+//! Each is a `#[wasm_bindgen_test]` here, so both `node.rs` and `browser.rs` (which include
+//! this module) run all of them.
 
 pub mod report;
 
 use jianfu_client::{parse_division_code, unit_contains, version};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
 
 fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(key)).expect("an object")
@@ -42,10 +45,12 @@ fn expect_error(thrown: &JsValue, field: &str, value: &str) -> (String, String) 
     (text(thrown, "message_zh"), text(thrown, "message_en"))
 }
 
+#[wasm_bindgen_test]
 pub fn version_is_the_crate_version() {
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
 }
 
+#[wasm_bindgen_test]
 pub fn a_village_code_is_taken_apart() {
     let info = parse_division_code("130928101201").expect("a village code");
     assert_eq!(text(&info, "code"), "130928101201");
@@ -62,6 +67,7 @@ pub fn a_village_code_is_taken_apart() {
     );
 }
 
+#[wasm_bindgen_test]
 pub fn every_level_parses_and_a_province_has_no_parent() {
     for (code, level) in [
         ("13", "province"),
@@ -84,6 +90,7 @@ pub fn every_level_parses_and_a_province_has_no_parent() {
     assert_eq!(strings(&get(&province, "path")), ["13"]);
 }
 
+#[wasm_bindgen_test]
 pub fn a_code_of_the_wrong_length_throws_the_server_error_shape() {
     let thrown = parse_division_code("13092").expect_err("5 digits");
     let (zh, en) = expect_error(&thrown, "code", "13092");
@@ -100,6 +107,7 @@ pub fn a_code_of_the_wrong_length_throws_the_server_error_shape() {
     assert!(zh.contains("13 位"), "{zh}");
 }
 
+#[wasm_bindgen_test]
 pub fn a_code_with_other_characters_throws() {
     for bad in ["13a928", "", " 130928", "１３", "13-09"] {
         let thrown = parse_division_code(bad).expect_err(bad);
@@ -112,6 +120,7 @@ pub fn a_code_with_other_characters_throws() {
     }
 }
 
+#[wasm_bindgen_test]
 pub fn containment_follows_the_tree() {
     assert_eq!(unit_contains("130928", "130928101201"), Ok(true));
     assert_eq!(
@@ -132,6 +141,7 @@ pub fn containment_follows_the_tree() {
     assert_eq!(unit_contains("13", "130928101201"), Ok(true));
 }
 
+#[wasm_bindgen_test]
 pub fn containment_names_the_bad_argument() {
     let thrown = unit_contains("1309x", "130928").expect_err("bad ancestor");
     expect_error(&thrown, "ancestor", "1309x");

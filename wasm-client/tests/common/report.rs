@@ -5,6 +5,7 @@ use jianfu_client::report::decide_upload;
 use jianfu_client::{Client, new_report_id, round_geotag, upload_step};
 use serde_json::{Value, json};
 use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
 
 /// The same file core/tests/vectors.rs and the server's tests run.
 const VECTORS: &str = include_str!("../../../core/vectors/report-check.json");
@@ -67,6 +68,7 @@ fn valid_vector() -> Value {
 }
 
 /// Every vector through the exported check: exactly the server's (code, field) list.
+#[wasm_bindgen_test]
 pub fn every_vector_gets_the_servers_verdict() {
     let vectors = vectors();
     assert!(vectors.len() >= 25, "{}", vectors.len());
@@ -131,6 +133,7 @@ pub fn every_vector_gets_the_servers_verdict() {
     }
 }
 
+#[wasm_bindgen_test]
 pub fn similar_outcomes_warn_but_never_block() {
     let vector = valid_vector();
     let mut draft = vector["draft"].clone();
@@ -160,6 +163,7 @@ pub fn similar_outcomes_warn_but_never_block() {
     assert!(sealed.is_ok(), "a warning does not block sealing");
 }
 
+#[wasm_bindgen_test]
 pub fn sealing_rounds_geotags_and_trims() {
     let vector = valid_vector();
     let mut content = vector["draft"].clone();
@@ -191,6 +195,7 @@ pub fn sealing_rounds_geotags_and_trims() {
     assert_eq!(thrown["code"], "invalid_geotag");
 }
 
+#[wasm_bindgen_test]
 pub fn a_draft_outside_the_village_cannot_be_sealed() {
     let vector = valid_vector();
     let mut content = vector["draft"].clone();
@@ -216,6 +221,7 @@ pub fn a_draft_outside_the_village_cannot_be_sealed() {
     }
 }
 
+#[wasm_bindgen_test]
 pub fn a_new_draft_keeps_the_stored_reports_id() {
     let vector = valid_vector();
     let mut context = context_of(&vector, &json!([]));
@@ -250,6 +256,7 @@ pub fn a_new_draft_keeps_the_stored_reports_id() {
     assert_eq!(rust(&thrown)["code"], "invalid_input");
 }
 
+#[wasm_bindgen_test]
 pub fn report_ids_are_random_uuid_v4() {
     let ids: std::collections::BTreeSet<String> = (0..50).map(|_| new_report_id()).collect();
     assert_eq!(ids.len(), 50);
@@ -272,6 +279,7 @@ pub fn report_ids_are_random_uuid_v4() {
     }
 }
 
+#[wasm_bindgen_test]
 pub fn the_outbox_retries_revises_or_stops() {
     let existing = "6f1c2d3e-4b5a-4c6d-8e7f-0123456789ab";
     let step = |status, body: Value, attempts| rust(&upload_step(status, &js(&body), attempts));
