@@ -119,8 +119,8 @@ pub async fn create_template(
     })
 }
 
-/// Replaces a template's name and fields; `extra` runs in the same transaction first
-/// (a data need recorded with the field it added).
+/// Replaces a template's name and fields, and records `need` (the data need that added a
+/// field) in the same transaction.
 #[instrument(skip_all)]
 pub async fn update_template(
     db: &Db,
@@ -129,7 +129,7 @@ pub async fn update_template(
     fields: &str,
     entry: &audit::Entry,
     need: Option<&NewDataNeed>,
-) -> Result<TemplateRow, sqlx::Error> {
+) -> Result<(TemplateRow, Option<DataNeed>), sqlx::Error> {
     let sql = format!(
         "UPDATE templates SET name = $1, fields = $2, updated_at = $3 WHERE id = $4 RETURNING {TEMPLATE_COLUMNS}"
     );
@@ -138,12 +138,13 @@ pub async fn update_template(
         let row: TemplateRow = sqlx::query_as(&sql)
             .bind(name).bind(fields).bind(entry.at).bind(id)
             .fetch_one(&mut *tx).await?;
-        if let Some(need) = need {
-            need.query().execute(&mut *tx).await?;
-        }
+        let stored = match need {
+            Some(need) => Some(need.insert().fetch_one(&mut *tx).await?),
+            None => None,
+        };
         audit::insert(entry).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(row)
+        Ok((row, stored))
     })
 }
 
@@ -321,18 +322,24 @@ pub struct NewDataNeed {
 }
 
 const INSERT_NEED: &str = "INSERT INTO data_needs (org_unit, department, label_zh, label_en, concept, \
-     template_id, field_key, resolution, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+     template_id, field_key, resolution, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     RETURNING id, org_unit, department, label_zh, label_en, concept, template_id, field_key, resolution, \
+     created_by, created_at";
 
 impl NewDataNeed {
-    fn query<'q, DB>(&'q self) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+    /// The INSERT of this need, returning it as stored, for the caller's transaction.
+    fn insert<'q, DB>(
+        &'q self,
+    ) -> sqlx::query::QueryAs<'q, DB, DataNeed, <DB as sqlx::Database>::Arguments<'q>>
     where
         DB: sqlx::Database,
+        DataNeed: for<'r> FromRow<'r, DB::Row>,
         i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     {
-        sqlx::query(INSERT_NEED)
+        sqlx::query_as(INSERT_NEED)
             .bind(self.org_unit.as_str())
             .bind(self.department.as_str())
             .bind(self.label_zh.as_str())
@@ -352,13 +359,13 @@ pub async fn link_data_need(
     db: &Db,
     need: &NewDataNeed,
     entry: &audit::Entry,
-) -> Result<(), sqlx::Error> {
+) -> Result<DataNeed, sqlx::Error> {
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        need.query().execute(&mut *tx).await?;
+        let stored = need.insert().fetch_one(&mut *tx).await?;
         audit::insert(entry).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(stored)
     })
 }
 

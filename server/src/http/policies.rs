@@ -219,7 +219,8 @@ pub async fn update_template(
     .await?;
     audit.before = Some(json!({ "name": row.name, "fields": serde_json::from_str::<Value>(&row.fields).unwrap_or_default() }).to_string());
     audit.after = Some(json!({ "name": name, "fields": template.fields }).to_string());
-    let updated = policies::update_template(&state.db, id, &name, &fields, &audit, None).await?;
+    let (updated, _) =
+        policies::update_template(&state.db, id, &name, &fields, &audit, None).await?;
     Ok(axum::Json(template_view(&updated)?))
 }
 
@@ -663,7 +664,8 @@ pub async fn register_data_need(
     {
         need.field_key.clone_from(&existing.key);
         audit.after = Some(json!({ "department": need.department, "label_zh": need.label_zh, "linked_to": existing.key }).to_string());
-        policies::link_data_need(&state.db, &need, &audit).await?;
+        let stored = policies::link_data_need(&state.db, &need, &audit).await?;
+        Ok((StatusCode::CREATED, axum::Json(stored)))
     } else {
         let Some(mut field) = request.field else {
             return Err(ApiError::new(ErrorCode::DataNeedUnmatched)
@@ -690,7 +692,7 @@ pub async fn register_data_need(
         audit.action = "data_needs.add_field";
         audit.before = Some(template_row.fields.clone());
         audit.after = Some(fields.clone());
-        policies::update_template(
+        let (_, stored) = policies::update_template(
             &state.db,
             template_id,
             &template_row.name,
@@ -699,16 +701,9 @@ pub async fn register_data_need(
             Some(&need),
         )
         .await?;
+        let stored = stored.ok_or_else(|| ApiError::internal(&"the data need was not stored"))?;
+        Ok((StatusCode::CREATED, axum::Json(stored)))
     }
-    let stored = policies::data_needs_in(&state.db, &unit, 0, u32::MAX)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|n| {
-            n.created_at == now && n.label_zh == need.label_zh && n.template_id == template_id
-        })
-        .ok_or_else(|| ApiError::internal(&"stored data need not found"))?;
-    Ok((StatusCode::CREATED, axum::Json(stored)))
 }
 
 /// Data needs registered in a subtree, by id (admin, reviewer).
