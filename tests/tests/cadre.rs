@@ -323,3 +323,65 @@ async fn a_cadre_writes_offline_reloads_and_submits_exactly_once() {
         .expect("screenshot");
     browser.quit().await;
 }
+
+/// The id another phone gave its report for the same week.
+const OTHER_PHONE: &str = "5b0e4c1a-9f3d-4e2b-8a71-c6d5e4f3a2b1";
+
+/// Two phones, one period (PRODUCT §5): another device reported the week first under its
+/// own id; the page's upload gets 409 naming that report and continues as its revision, so
+/// the period still has exactly one report, now with the page's content as revision 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_device_continues_as_a_revision_of_the_first_report() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::seeded(Engine::Sqlite)
+        .await
+        .expect("SQLite is always available");
+    set_up_reporting(&app).await;
+    signs_in_and_sees_the_due_period(&browser, &app).await;
+    writes_an_outcome(&browser).await;
+
+    let cadre = app.login("cadre").await;
+    let first = json!({
+        "outcomes": [{ "id": "phone-2-1", "category": "民生", "what": "调解邻里宅基地纠纷",
+                       "for_whom": "两户村民", "status": "done" }],
+        "fields": { "households": 3 },
+    });
+    call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/reports/{OTHER_PHONE}"),
+        &cadre,
+        &json!({ "period": WEEK, "content": first }),
+    )
+    .await;
+
+    click(&browser, "#seal").await;
+    wait_for_state(&browser, "submitted", Duration::from_secs(30)).await;
+    assert_eq!(
+        app.count("reports").await,
+        1,
+        "still one report for the week"
+    );
+    let report = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/reports/{OTHER_PHONE}"),
+        &cadre,
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(report["revision"], 2, "{report}");
+    let revisions = report["revisions"].as_array().expect("revisions");
+    assert_eq!(
+        revisions[0]["content"]["outcomes"][0]["what"],
+        "调解邻里宅基地纠纷"
+    );
+    assert_eq!(revisions[1]["content"]["outcomes"][0]["what"], WHAT);
+    assert_eq!(
+        revisions[1]["content"]["fields"],
+        json!({ "households": 12 })
+    );
+    browser.quit().await;
+}
