@@ -75,13 +75,25 @@ pub async fn children(
         .await)
 }
 
+/// From this many codes on, [`names_of`] reads the whole table once instead of looking the
+/// codes up in batches: a province or national import asks about most of the table anyway.
+const SCAN_FROM: usize = 20_000;
+
 /// Stored names of the given codes (missing codes are absent from the map).
 #[instrument(skip_all, fields(codes = codes.len()))]
 pub async fn names_of(db: &Db, codes: &[&str]) -> Result<HashMap<String, String>, sqlx::Error> {
-    Ok(get_many(db, codes)
-        .await?
+    if codes.len() < SCAN_FROM {
+        return Ok(get_many(db, codes)
+            .await?
+            .into_iter()
+            .map(|u| (u.code, u.name))
+            .collect());
+    }
+    let wanted: std::collections::HashSet<&str> = codes.iter().copied().collect();
+    let all: Vec<(String, String)> = on_pool!(db, pool => sqlx::query_as("SELECT code, name FROM org_units").fetch_all(pool).await)?;
+    Ok(all
         .into_iter()
-        .map(|u| (u.code, u.name))
+        .filter(|(code, _)| wanted.contains(code.as_str()))
         .collect())
 }
 

@@ -10,6 +10,7 @@ on_both_engines!(
     a_failed_import_rolls_back_completely,
     the_audit_log_refuses_updates_and_deletes,
     migrations_are_idempotent,
+    a_large_import_is_diffed_by_one_scan,
 );
 
 fn cli() -> Importer {
@@ -121,4 +122,66 @@ async fn migrations_are_idempotent(app: TestApp) {
     again.migrate().await.unwrap();
     assert_eq!(app.count("org_units").await, units);
     again.close().await;
+}
+
+/// 21,000 villages under 21 townships of a made-up county of the demo city: enough for the
+/// import to read the stored names with one scan instead of batched lookups. A second
+/// import changes nothing; a third renames exactly one village.
+async fn a_large_import_is_diffed_by_one_scan(app: TestApp) {
+    let csv = |renamed: Option<usize>| {
+        let mut text = String::from("130999,\"测试县\",county,1309\n");
+        for t in 0..21 {
+            text.push_str(&format!(
+                "130999{:03},\"测试镇{t}\",township,130999\n",
+                100 + t
+            ));
+            for v in 0..1000 {
+                let n = t * 1000 + v;
+                let name = if renamed == Some(n) {
+                    format!("改名村{n}")
+                } else {
+                    format!("测试村{n}")
+                };
+                text.push_str(&format!(
+                    "130999{:03}{v:03},\"{name}\",village,130999{:03}\n",
+                    100 + t,
+                    100 + t
+                ));
+            }
+        }
+        import::parse(text.as_bytes(), None).expect("a valid file")
+    };
+    let first = import::apply(&app.db, &csv(None), &cli())
+        .await
+        .expect("imports");
+    assert_eq!(
+        (first.rows, first.inserted, first.updated),
+        (21_022, 21_022, 0)
+    );
+    let audit = app.count("audit_log").await;
+    let again = import::apply(&app.db, &csv(None), &cli())
+        .await
+        .expect("imports");
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, 21_022)
+    );
+    assert_eq!(
+        app.count("audit_log").await,
+        audit,
+        "a no-op import writes nothing"
+    );
+    let renamed = import::apply(&app.db, &csv(Some(12_345)), &cli())
+        .await
+        .expect("imports");
+    assert_eq!(
+        (renamed.inserted, renamed.updated, renamed.unchanged),
+        (0, 1, 21_021)
+    );
+    let village = DivisionCode::parse("130999112345").unwrap();
+    let stored = db::org_units::get(&app.db, &village)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(stored.name, "改名村12345");
 }
