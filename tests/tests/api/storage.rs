@@ -4,6 +4,7 @@ use jianfu_core::DivisionCode;
 use jianfu_server::db::{self, Db};
 use jianfu_server::import::{self, ImportError, Importer};
 use jianfu_tests::{COUNTY, TestApp, on_both_engines};
+use std::fmt::Write as _;
 
 on_both_engines!(
     children_and_paths_follow_the_codes,
@@ -131,10 +132,7 @@ async fn a_large_import_is_diffed_by_one_scan(app: TestApp) {
     let csv = |renamed: Option<usize>| {
         let mut text = String::from("130999,\"测试县\",county,1309\n");
         for t in 0..21 {
-            text.push_str(&format!(
-                "130999{:03},\"测试镇{t}\",township,130999\n",
-                100 + t
-            ));
+            let _ = writeln!(text, "130999{:03},\"测试镇{t}\",township,130999", 100 + t);
             for v in 0..1000 {
                 let n = t * 1000 + v;
                 let name = if renamed == Some(n) {
@@ -142,11 +140,12 @@ async fn a_large_import_is_diffed_by_one_scan(app: TestApp) {
                 } else {
                     format!("测试村{n}")
                 };
-                text.push_str(&format!(
-                    "130999{:03}{v:03},\"{name}\",village,130999{:03}\n",
+                let _ = writeln!(
+                    text,
+                    "130999{:03}{v:03},\"{name}\",village,130999{:03}",
                     100 + t,
                     100 + t
-                ));
+                );
             }
         }
         import::parse(text.as_bytes(), None).expect("a valid file")
