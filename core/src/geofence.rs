@@ -152,9 +152,16 @@ impl Boundary {
     /// Reads a GeoJSON Polygon or MultiPolygon geometry, a Feature holding one, or a
     /// FeatureCollection of exactly one such Feature.
     pub fn from_geojson(text: &str) -> Result<Boundary, BoundaryError> {
-        let parsed: GeoJson = text
-            .parse()
-            .map_err(|e: geojson::Error| BoundaryError::invalid(e.to_string()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| BoundaryError::invalid(e.to_string()))?;
+        Boundary::from_geojson_value(value)
+    }
+
+    /// Like [`Boundary::from_geojson`], from JSON already parsed (the browser module has it
+    /// as a value; going through a value also keeps one JSON reader in the module).
+    pub fn from_geojson_value(value: serde_json::Value) -> Result<Boundary, BoundaryError> {
+        let parsed: GeoJson =
+            serde_json::from_value(value).map_err(|e| BoundaryError::invalid(e.to_string()))?;
         let geometry = match parsed {
             GeoJson::Geometry(geometry) => geometry,
             GeoJson::Feature(feature) => feature

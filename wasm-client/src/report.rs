@@ -115,7 +115,7 @@ impl Client {
             Period::parse_key(&context.period.key).map_err(|e| context_error(&e.to_string()))?;
         let boundary = match &context.boundary {
             Some(geojson) if !geojson.is_null() => Some(
-                Boundary::from_geojson(&geojson.to_string())
+                Boundary::from_geojson_value(geojson.clone())
                     .map_err(|e| context_error(&e.to_string()))?,
             ),
             _ => None,
