@@ -155,20 +155,29 @@ pub async fn policy_of(db: &Db, unit: &str) -> Result<Option<PolicyRow>, sqlx::E
     on_pool!(db, pool => sqlx::query_as(&sql).bind(unit).fetch_optional(pool).await)
 }
 
+/// The codes from the province down to `unit`, padded with empty strings (no code is
+/// empty) to the five levels, for an `IN ($1, …, $5)` over the whole path.
+fn path_of(unit: &DivisionCode) -> [String; 5] {
+    let mut codes: [String; 5] = Default::default();
+    for (slot, code) in codes.iter_mut().zip(unit.path()) {
+        code.as_str().clone_into(slot);
+    }
+    codes
+}
+
 /// The nearest policy on the path from `unit` up to the province (nearest ancestor wins).
 #[instrument(skip_all)]
 pub async fn nearest_policy(
     db: &Db,
     unit: &DivisionCode,
 ) -> Result<Option<PolicyRow>, sqlx::Error> {
-    let path: Vec<String> = unit.path().iter().map(|c| c.as_str().to_owned()).collect();
+    let [p0, p1, p2, p3, p4] = path_of(unit);
     let sql = format!(
         "SELECT {POLICY_COLUMNS} FROM policies WHERE org_unit IN ($1, $2, $3, $4, $5) \
          ORDER BY LENGTH(org_unit) DESC LIMIT 1"
     );
-    let at = |i: usize| path.get(i).cloned().unwrap_or_default();
     on_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(at(0)).bind(at(1)).bind(at(2)).bind(at(3)).bind(at(4))
+        .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4)
         .fetch_optional(pool).await)
 }
 
@@ -229,14 +238,13 @@ pub async fn active_emergency(
     unit: &DivisionCode,
     now: i64,
 ) -> Result<Option<Emergency>, sqlx::Error> {
-    let path: Vec<String> = unit.path().iter().map(|c| c.as_str().to_owned()).collect();
-    let at = |i: usize| path.get(i).cloned().unwrap_or_default();
+    let [p0, p1, p2, p3, p4] = path_of(unit);
     let sql = format!(
         "SELECT {EMERGENCY_COLUMNS} FROM emergencies WHERE org_unit IN ($1, $2, $3, $4, $5) \
          AND starts_at <= $6 AND ends_at > $6 ORDER BY ends_at DESC, id DESC LIMIT 1"
     );
     on_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(at(0)).bind(at(1)).bind(at(2)).bind(at(3)).bind(at(4)).bind(now)
+        .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4).bind(now)
         .fetch_optional(pool).await)
 }
 
