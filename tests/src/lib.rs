@@ -92,6 +92,7 @@ pub struct TestApp {
     /// The server's domain clock: starts at the real now; tests move it.
     pub clock: Clock,
     shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -138,7 +139,7 @@ impl TestApp {
         let base = format!("http://{}", app.local_addr());
         let db = app.db().clone();
         let (tx, rx) = oneshot::channel();
-        tokio::spawn(app.run_until(async {
+        let server = tokio::spawn(app.run_until(async {
             let _ = rx.await;
         }));
         Some(TestApp {
@@ -149,6 +150,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             clock,
             shutdown: Some(tx),
+            server: Some(server),
             _dir: dir,
         })
     }
@@ -184,6 +186,21 @@ impl TestApp {
                 .expect("seed user");
         }
         Some(app)
+    }
+
+    /// Stops the server as a restart would: no new connections, in-flight requests
+    /// finished, the pool closed. The database (and its temp dir) stay for inspection.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("the server task ends")
+                .expect("the server stops cleanly");
+        }
+        self.db.close().await;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -285,4 +302,5 @@ macro_rules! on_both_engines {
         }
     )*};
 }
+pub mod fixtures;
 pub mod webdriver;

@@ -5,6 +5,8 @@
 //! engines accept, and runs it through [`on_pool!`]; where the engines differ (bulk
 //! inserts), the module says so next to the two versions.
 
+use sqlx::Connection as _;
+use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -66,13 +68,13 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
+            let pool = outside_transactions(SqlitePoolOptions::new())
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new()
+            let pool = outside_transactions(PgPoolOptions::new())
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
@@ -108,6 +110,34 @@ impl Db {
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
     }
+}
+
+/// A pool whose connections are only ever handed out outside a transaction.
+///
+/// A request future can be dropped at any `.await` (a client that resets its connection
+/// drops its handler). If that happens after `BEGIN` ran but before a `Transaction` owned
+/// it, or when a failed `COMMIT` leaves the connection inside its transaction (a full
+/// disk), the connection would go back to the pool mid-transaction: later writes on it
+/// would become savepoints of a transaction that never commits, answered 2xx and lost.
+/// So a connection returning inside a transaction is closed instead (closing rolls the
+/// transaction back), and one found inside a transaction is never handed out.
+fn outside_transactions<DB: sqlx::Database>(options: PoolOptions<DB>) -> PoolOptions<DB> {
+    options
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                // The rollback of a dropped `Transaction` is queued, not yet run: one round
+                // trip lets it finish before the transaction depth is read.
+                conn.ping().await?;
+                let clean = !conn.is_in_transaction();
+                if !clean {
+                    tracing::warn!(
+                        "a connection came back inside a transaction: closed, which rolls it back"
+                    );
+                }
+                Ok(clean)
+            })
+        })
+        .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
 }
 
 /// The URL without a password, for messages and logs.

@@ -2,6 +2,7 @@
 
 mod auth;
 mod errors;
+mod faults;
 mod openapi;
 mod org_units;
 mod reporting;
