@@ -7,11 +7,16 @@
 //! "is X inside Y's subtree" a prefix test and a subtree a contiguous key range.
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::problem::Problem;
+use crate::text::{TextError, TextRule};
+
 /// The five levels of the administrative tree, root first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify), tsify(rename = "DivisionLevel"))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Province,
@@ -88,6 +93,14 @@ impl FromStr for Level {
     }
 }
 
+impl TryFrom<String> for Level {
+    type Error = DivisionRowError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
 /// Why a text is not a division code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DivisionCodeError {
@@ -97,8 +110,38 @@ pub enum DivisionCodeError {
     BadLength(usize),
 }
 
-/// A division code in significant-digit form; the only way in is [`DivisionCode::parse`].
+impl DivisionCodeError {
+    /// The `invalid_division_code` problem for the argument or key `field`, worded once
+    /// for the server and the browser: `details` holds `field` and the refused `value`
+    /// (not digits) or its number of `digits` (a wrong length).
+    pub fn to_problem(&self, field: &str) -> Problem {
+        // One details object, one key added: this runs in the browser module too, where
+        // every `json!` costs code.
+        let mut details = json!({ "field": field });
+        let zh = match self {
+            DivisionCodeError::NotDigits(text) => {
+                details["value"] = json!(text);
+                format!("行政区划代码只能由数字组成，收到 {text:?}")
+            }
+            DivisionCodeError::BadLength(digits) => {
+                details["digits"] = json!(digits);
+                format!("行政区划代码应为 2、4、6、9 或 12 位数字，收到 {digits} 位")
+            }
+        };
+        Problem::error(
+            "invalid_division_code",
+            field,
+            zh,
+            self.to_string(),
+            details,
+        )
+    }
+}
+
+/// A division code in significant-digit form (2, 4, 6, 9 or 12 digits); the only way in
+/// is `DivisionCode::parse`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(try_from = "String", into = "String")]
 pub struct DivisionCode(String);
 
@@ -208,10 +251,9 @@ pub enum DivisionRowError {
     },
     #[error("parent_code: expected {expected:?} (the code's own prefix), found {found:?}")]
     ParentMismatch { expected: String, found: String },
-    #[error(
-        "name: must be 1 to {MAX_NAME_CHARS} characters without control characters, found {chars}"
-    )]
-    BadName { chars: usize },
+    /// The name breaks the shared text rule: one line of 1 to [`MAX_NAME_CHARS`] characters.
+    #[error("name: {0}")]
+    BadName(TextError),
 }
 
 impl DivisionRowError {
@@ -223,7 +265,7 @@ impl DivisionRowError {
                 "parent_code"
             }
             DivisionRowError::UnknownLevel(_) | DivisionRowError::LevelMismatch { .. } => "level",
-            DivisionRowError::BadName { .. } => "name",
+            DivisionRowError::BadName(_) => "name",
         }
     }
 }
@@ -271,15 +313,13 @@ impl DivisionRow {
 
     /// A unit from its code and name; the level and parent follow from the code.
     pub fn new(code: DivisionCode, name: &str) -> Result<Self, DivisionRowError> {
-        let name = name.trim();
-        let chars = name.chars().count();
-        if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-            return Err(DivisionRowError::BadName { chars });
-        }
+        let name = TextRule::line(1, MAX_NAME_CHARS)
+            .apply(name)
+            .map_err(DivisionRowError::BadName)?;
         Ok(DivisionRow {
             level: code.level(),
             code,
-            name: name.to_owned(),
+            name,
         })
     }
 
@@ -331,6 +371,37 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_code_is_one_problem_in_both_languages() {
+        let problem = DivisionCode::parse("13a")
+            .unwrap_err()
+            .to_problem("org_unit");
+        assert_eq!(problem.code, "invalid_division_code");
+        assert_eq!(problem.field, "org_unit");
+        assert_eq!(
+            problem.message_zh,
+            "行政区划代码只能由数字组成，收到 \"13a\""
+        );
+        assert_eq!(
+            problem.message_en,
+            "a division code has only the digits 0-9, found \"13a\""
+        );
+        assert_eq!(
+            problem.details,
+            json!({ "field": "org_unit", "value": "13a" })
+        );
+        let problem = DivisionCode::parse("13092").unwrap_err().to_problem("code");
+        assert_eq!(
+            problem.message_zh,
+            "行政区划代码应为 2、4、6、9 或 12 位数字，收到 5 位"
+        );
+        assert_eq!(
+            problem.message_en,
+            "a division code has 2, 4, 6, 9 or 12 digits, found 5"
+        );
+        assert_eq!(problem.details, json!({ "field": "code", "digits": 5 }));
+    }
+
+    #[test]
     fn path_runs_from_the_province_down() {
         let path: Vec<String> = code("130928101201")
             .path()
@@ -369,6 +440,18 @@ mod tests {
         assert_eq!(err.field(), "name");
         let err = DivisionRow::parse("130928101", "a\nb", "township", "130928").unwrap_err();
         assert_eq!(err.field(), "name");
+        assert_eq!(
+            err.to_string(),
+            "name: has the control character U+000A at character 2"
+        );
+        let err = DivisionRow::parse("130928101", "铁城\0镇", "township", "130928").unwrap_err();
+        assert_eq!(err.field(), "name");
+        let long = "镇".repeat(MAX_NAME_CHARS + 1);
+        let err = DivisionRow::parse("130928101", &long, "township", "130928").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "name: must be 1 to 64 characters, found 65"
+        );
         let err = DivisionRow::parse("130928101", "铁城镇", "hamlet", "130928").unwrap_err();
         assert_eq!(err.field(), "level");
     }

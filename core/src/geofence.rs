@@ -23,8 +23,10 @@ const EARTH_RADIUS_METRES: f64 = 6_371_008.8;
 /// How far a coordinate may sit from its rounded value and still count as rounded.
 const ROUNDING_TOLERANCE: f64 = 1e-9;
 
-/// A point in WGS 84 degrees, as the device sends it (already rounded).
+/// A point in WGS 84 degrees, as the device sends it (already rounded to 3 decimals,
+/// about 110 m): where an outcome is, never a person's track.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Geotag {
     pub lat: f64,

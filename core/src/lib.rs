@@ -23,9 +23,19 @@ pub mod role;
 pub mod similarity;
 /// Report templates: typed fields with limits and seconds to fill (R3, R4).
 pub mod template;
+/// Free text typed by people: the one rule it must keep, and the one way texts compare.
+pub mod text;
+/// The shape of the shared test vectors (`core/vectors/`), for the tests of every crate.
+#[cfg(feature = "vectors")]
+#[doc(hidden)]
+pub mod vectors;
+/// Closed sets of words: a report's status, a review's verdict, an exemption's kind.
+pub mod words;
 
 pub use division::{DivisionCode, DivisionCodeError, DivisionRow, DivisionRowError, Level};
 pub use geofence::{Boundary, BoundaryError, Geotag};
 pub use problem::{Problem, Severity};
 pub use report::{CheckContext, Outcome, OutcomeStatus, Quantity, ReportContent};
 pub use role::Role;
+pub use text::{TextError, TextRule};
+pub use words::{ExemptionKind, ReportStatus, Verdict};

@@ -62,6 +62,14 @@ impl std::fmt::Display for PeriodKind {
     }
 }
 
+impl TryFrom<String> for PeriodKind {
+    type Error = PeriodError;
+
+    fn try_from(text: String) -> Result<PeriodKind, PeriodError> {
+        text.parse()
+    }
+}
+
 impl std::str::FromStr for PeriodKind {
     type Err = PeriodError;
 

@@ -15,6 +15,9 @@
 //! - `required`: a required text is missing or only whitespace, or a required template
 //!   field has no value.
 //! - `too_long`: a text over its limit, counted in characters after trimming.
+//! - `control_character`: a text holding NUL or another control character (`details.position`,
+//!   `details.code_point`); only `what` and the template's text fields may hold line breaks
+//!   and tabs. Every text keeps the shared rule of [`crate::text`].
 //! - `out_of_range`: a number outside its limits (`details.min`, `details.max`).
 //! - `unknown_field`: a key the report shape or the template does not have. A template's
 //!   outcome-list field is not a key of `fields` either: outcomes live in `outcomes`.
@@ -39,6 +42,7 @@ use crate::geofence::{BUFFER_METRES, Boundary, GEOTAG_DECIMALS, Geotag};
 use crate::period::Period;
 use crate::problem::Problem;
 use crate::template::{Field, FieldKind, Template};
+use crate::text::{TextRule, capitalise};
 
 /// At most this many outcomes in one report.
 pub const MAX_OUTCOMES: usize = 20;
@@ -59,13 +63,21 @@ pub const MAX_ATTACHMENT_REF_CHARS: usize = 200;
 /// A report's JSON is at most this many bytes.
 pub const MAX_PAYLOAD_BYTES: usize = 32 * 1024;
 
+/// The rules of an outcome's texts: only `what` may span lines (a text area on the page).
+const CATEGORY_RULE: TextRule = TextRule::line(1, MAX_CATEGORY_CHARS);
+const WHAT_RULE: TextRule = TextRule::lines(1, MAX_WHAT_CHARS);
+const FOR_WHOM_RULE: TextRule = TextRule::line(1, MAX_FOR_WHOM_CHARS);
+const UNIT_RULE: TextRule = TextRule::line(1, MAX_UNIT_CHARS);
+
 /// What a cadre reports for one period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct ReportContent {
     pub outcomes: Vec<Outcome>,
     /// The template's fields by key (outcome-list fields excluded).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", tsify(type = "Record<string, unknown>"))]
     pub fields: BTreeMap<String, Value>,
     /// Self-declared days spent in the village during the period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,9 +86,10 @@ pub struct ReportContent {
 
 /// One real outcome: what was done, for whom, and how far it got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
-    /// Made by the client; unique in the report.
+    /// Made by the client; unique in the report: 1 to 64 of `[A-Za-z0-9_-]`.
     pub id: String,
     pub category: String,
     pub what: String,
@@ -94,6 +107,7 @@ pub struct Outcome {
 
 /// How far an outcome got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeStatus {
     Done,
@@ -132,6 +146,7 @@ impl OutcomeStatus {
 
 /// How much, e.g. 12 户 or 350 米.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Quantity {
     pub value: f64,
@@ -181,15 +196,18 @@ pub fn parse_and_check(raw: &Value, ctx: &CheckContext) -> Result<ReportContent,
         )]
     })?;
     for outcome in &mut content.outcomes {
-        for text in [
-            &mut outcome.category,
-            &mut outcome.what,
-            &mut outcome.for_whom,
-        ] {
-            trim_in_place(text);
-        }
+        clean_in_place(&mut outcome.category, CATEGORY_RULE);
+        clean_in_place(&mut outcome.what, WHAT_RULE);
+        clean_in_place(&mut outcome.for_whom, FOR_WHOM_RULE);
         if let Some(quantity) = &mut outcome.quantity {
-            trim_in_place(&mut quantity.unit);
+            clean_in_place(&mut quantity.unit, UNIT_RULE);
+        }
+    }
+    for field in &ctx.template.fields {
+        if let (Some(rule), Some(Value::String(text))) =
+            (text_rule(field), content.fields.get_mut(&field.key))
+        {
+            clean_in_place(text, rule);
         }
     }
     Ok(content)
@@ -262,10 +280,26 @@ pub fn is_valid_outcome_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn trim_in_place(text: &mut String) {
-    let trimmed = text.trim();
-    if trimmed.len() != text.len() {
-        *text = trimmed.to_owned();
+/// The text as stored: trimmed, line breaks as `\n`. Only called on checked texts, so the
+/// rule holds; a text that broke it would be left as it was.
+fn clean_in_place(text: &mut String, rule: TextRule) {
+    if let Ok(kept) = rule.apply(text) {
+        *text = kept;
+    }
+}
+
+/// The text rule of a template field that holds free text: a text field (which may span
+/// lines) or an attachment reference.
+fn text_rule(field: &Field) -> Option<TextRule> {
+    let min = usize::from(field.required);
+    match field.kind {
+        FieldKind::Text { max_chars } => {
+            let max = usize::try_from(max_chars).unwrap_or(usize::MAX);
+            Some(TextRule::lines(min, max))
+        }
+        // An attachment is never required (R4).
+        FieldKind::Attachment { .. } => Some(TextRule::line(0, MAX_ATTACHMENT_REF_CHARS)),
+        _ => None,
     }
 }
 
@@ -419,17 +453,12 @@ impl Checker<'_, '_> {
             return;
         };
         self.outcome_id(index, object.get("id"), seen);
-        for (key, zh, en, max) in [
-            ("category", "类别", "category", MAX_CATEGORY_CHARS),
-            ("what", "做了什么", "\"what was done\"", MAX_WHAT_CHARS),
-            ("for_whom", "为谁", "\"for whom\"", MAX_FOR_WHOM_CHARS),
+        for (key, zh, en, rule) in [
+            ("category", "类别", "category", CATEGORY_RULE),
+            ("what", "做了什么", "\"what was done\"", WHAT_RULE),
+            ("for_whom", "为谁", "\"for whom\"", FOR_WHOM_RULE),
         ] {
-            self.text(
-                &Place::outcome(index, key, zh, en),
-                object.get(key),
-                true,
-                max,
-            );
+            self.text(&Place::outcome(index, key, zh, en), object.get(key), rule);
         }
         self.status(index, object.get("status"));
         self.quantity(index, object.get("quantity"));
@@ -525,7 +554,7 @@ impl Checker<'_, '_> {
             Some(other) => self.wrong_type(&value_place, other, "number", "数字", "a number"),
         }
         let unit_place = Place::outcome(index, "quantity.unit", "单位", "quantity unit");
-        self.text(&unit_place, object.get("unit"), true, MAX_UNIT_CHARS);
+        self.text(&unit_place, object.get("unit"), UNIT_RULE);
         let position = index + 1;
         self.unknown_keys(
             object,
@@ -607,9 +636,10 @@ impl Checker<'_, '_> {
             Some(value) => value,
         };
         match &field.kind {
-            FieldKind::Text { max_chars } => {
-                let max = usize::try_from(*max_chars).unwrap_or(usize::MAX);
-                self.text(&place, Some(value), required, max);
+            FieldKind::Text { .. } | FieldKind::Attachment { .. } => {
+                if let Some(rule) = text_rule(field) {
+                    self.text(&place, Some(value), rule);
+                }
             }
             FieldKind::Number {
                 min, max, integer, ..
@@ -628,9 +658,6 @@ impl Checker<'_, '_> {
             }
             FieldKind::Date => self.date(&place, value),
             FieldKind::Geotag => self.geotag(&place, value),
-            FieldKind::Attachment { .. } => {
-                self.text(&place, Some(value), false, MAX_ATTACHMENT_REF_CHARS);
-            }
             FieldKind::OutcomeList { .. } => {}
         }
     }
@@ -823,35 +850,19 @@ impl Checker<'_, '_> {
 
     // ── shared checks and problems ──────────────────────────────────────────────
 
-    /// A text: `required` when missing or blank and required; `too_long` past `max`
-    /// characters after trimming.
-    fn text(&mut self, place: &Place, value: Option<&Value>, required: bool, max: usize) {
+    /// A text under `rule` ([`crate::text`]): `required` when missing, or blank while the
+    /// rule's `min` is at least 1; otherwise the rule's own problem, if any.
+    fn text(&mut self, place: &Place, value: Option<&Value>, rule: TextRule) {
         match value {
             None | Some(Value::Null) => {
-                if required {
+                if rule.min > 0 {
                     self.required(place);
                 }
             }
             Some(Value::String(text)) => {
-                let trimmed = text.trim();
-                if trimmed.is_empty() {
-                    if required {
-                        self.required(place);
-                    }
-                    return;
-                }
-                let chars = trimmed.chars().count();
-                if chars > max {
-                    self.error(
-                        "too_long",
-                        &place.path,
-                        format!("{}有 {chars} 个字，最多 {max} 个", place.zh),
-                        format!(
-                            "{} has {chars} characters; at most {max} are allowed",
-                            capitalise(&place.en)
-                        ),
-                        json!({ "max_chars": max, "actual_chars": chars }),
-                    );
+                if let Err(error) = rule.apply(text) {
+                    let problem = error.to_problem(&place.path, &place.zh, &place.en);
+                    self.problems.push(problem);
                 }
             }
             Some(other) => self.wrong_type(place, other, "string", "文字", "text"),
@@ -948,14 +959,6 @@ fn parse_plain_date(text: &str) -> Option<jiff::civil::Date> {
     crate::period::parse_plain_date(text)
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1046,12 +1049,70 @@ mod tests {
         );
         assert_eq!(
             problems[0].details,
-            json!({ "max_chars": 500, "actual_chars": 501 })
+            json!({ "min_chars": 1, "max_chars": 500, "actual_chars": 501 })
         );
         assert_eq!(
             problems[1].details,
             json!({ "min": 0.0, "max": 7.0, "actual": 8.0 })
         );
+    }
+
+    #[test]
+    fn report_texts_keep_the_text_rule() {
+        let template: Template = serde_json::from_value(json!({ "fields": [
+            { "key": "summary", "label_zh": "本期小结", "label_en": "Summary",
+              "type": "text", "max_chars": 50, "seconds_to_fill": 60 },
+        ]}))
+        .unwrap();
+        let (period, continuable) = (period(), BTreeSet::new());
+        let ctx = CheckContext {
+            template: &template,
+            period: &period,
+            boundary: None,
+            continuable: &continuable,
+        };
+        let outcome = |what: &str| json!({ "id": "o1", "category": "民生", "what": what, "for_whom": "低保户", "status": "done" });
+        // Multi-line texts keep their line breaks, as `\n`, and are stored trimmed.
+        let raw = json!({ "outcomes": [outcome(" 走访\r\n核实\t收入 ")], "fields": { "summary": "\u{3000}第一行\n第二行\r\n" } });
+        let content = parse_and_check(&raw, &ctx).unwrap();
+        assert_eq!(content.outcomes[0].what, "走访\n核实\t收入");
+        assert_eq!(content.fields["summary"], "第一行\n第二行");
+        assert!(check(&content, &ctx).is_empty());
+
+        // A NUL is refused, named by place, position and code point.
+        let raw =
+            json!({ "outcomes": [outcome("走访\0低保户")], "fields": { "summary": "a\u{7}" } });
+        let problems = verdict(&raw, &ctx);
+        let places: Vec<_> = problems
+            .iter()
+            .map(|p| (p.code.as_str(), p.field.as_str()))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                ("control_character", "outcomes[0].what"),
+                ("control_character", "fields.summary")
+            ]
+        );
+        assert_eq!(
+            problems[0].details,
+            json!({ "position": 3, "code_point": "U+0000" })
+        );
+        assert_eq!(
+            problems[0].message_zh,
+            "第 1 项成果的“做了什么”第 3 个字符是控制字符 U+0000，请删除它"
+        );
+        assert_eq!(
+            problems[0].message_en,
+            "Outcome 1's \"what was done\" has the control character U+0000 at character 3: delete it"
+        );
+        // A single-line text refuses line breaks.
+        let mut one_line = outcome("走访");
+        one_line["for_whom"] = json!("低保\n户");
+        let problems = verdict(&json!({ "outcomes": [one_line] }), &ctx);
+        assert_eq!(problems[0].code, "control_character");
+        assert_eq!(problems[0].field, "outcomes[0].for_whom");
+        assert_eq!(problems[0].details["code_point"], "U+000A");
     }
 
     #[test]

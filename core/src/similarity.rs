@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::problem::Problem;
 use crate::report::{Outcome, ReportContent};
+use crate::text::normalised;
 
 /// Two outcomes this similar (or more) draw a [`similar_outcome_warnings`] hint.
 pub const SIMILARITY_THRESHOLD: f64 = 0.8;
@@ -12,7 +13,7 @@ pub const SIMILARITY_THRESHOLD: f64 = 0.8;
 /// How alike two texts read, from 0.0 (nothing shared) to 1.0 (the same).
 ///
 /// The Dice coefficient of the character bigrams (a multiset) of both texts after
-/// [`normalise`]; Chinese has no spaces, so character pairs rather than words. A text of a
+/// [`crate::text::normalise`]; Chinese has no spaces, so character pairs rather than words. A text of a
 /// single character compares by that character; two texts empty after normalisation are
 /// the same (1.0), one empty and one not share nothing (0.0).
 pub fn similarity(a: &str, b: &str) -> f64 {
@@ -29,7 +30,7 @@ struct Grams {
 
 impl Grams {
     fn new(text: &str) -> Grams {
-        let chars = normalise(text);
+        let chars: Vec<char> = normalised(text).collect();
         let mut bigrams: Vec<u64> = chars
             .windows(2)
             .map(|pair| (u64::from(pair[0]) << 32) | u64::from(pair[1]))
@@ -81,37 +82,6 @@ fn shared_count(a: &[u64], b: &[u64]) -> usize {
         }
     }
     shared
-}
-
-/// The text as compared: lowercase, without whitespace or punctuation (ASCII and the
-/// full-width and CJK forms), full-width letters and digits folded to ASCII.
-fn normalise(text: &str) -> Vec<char> {
-    text.chars()
-        .map(fold_full_width)
-        .filter(|c| !c.is_whitespace() && !is_punctuation(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-fn fold_full_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    }
-}
-
-fn is_punctuation(c: char) -> bool {
-    c.is_ascii_punctuation()
-        || matches!(
-            c,
-            '\u{00A0}'..='\u{00BF}'
-                | '\u{2000}'..='\u{206F}' // general punctuation: “” ‘’ — … ·
-                | '\u{3000}'..='\u{303F}' // CJK punctuation: 。、《》「」【】〔〕
-                | '\u{FE10}'..='\u{FE1F}'
-                | '\u{FE30}'..='\u{FE4F}'
-                | '\u{FF5F}'..='\u{FF65}'
-        )
 }
 
 /// One `similar_to_last_period` warning for each draft outcome that does not already say

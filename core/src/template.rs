@@ -6,7 +6,9 @@
 //!
 //! - `too_many_fields`: more than [`MAX_FIELDS`] fields.
 //! - `invalid_field`: a key, label or limit outside its bounds; `details.reason` says
-//!   which, next to the limit and the actual value.
+//!   which, next to the limit and the actual value. Labels, choice options and number
+//!   units keep the shared text rule ([`crate::text`]): one line, trimmed, no control
+//!   character (`label_control_character` with `details.position` and `code_point`).
 //! - `duplicate_field` (R3): a field asking what an earlier field already asks (same key,
 //!   same concept, or the same normalised Chinese or English label).
 //! - `photo_required` (R4): a required photo, screenshot or video attachment, or a
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::problem::Problem;
+use crate::text::{TextError, TextRule, code_point, normalise};
 
 /// At most this many fields in a template.
 pub const MAX_FIELDS: usize = 20;
@@ -33,7 +36,7 @@ pub const MAX_CHOICES: usize = 20;
 pub const MAX_OUTCOME_ITEMS: u32 = 50;
 
 /// Words that make a label ask for a photo, screenshot or video (R4). They are matched
-/// against the normalised label (see [`normalise_label`]: lowercase, without whitespace
+/// against the normalised label (see [`normalise`]: lowercase, without whitespace
 /// or punctuation), so `照 片` and `Screen-shot` match too.
 pub const PHOTO_WORDS: [&str; 12] = [
     "照片",
@@ -56,14 +59,17 @@ pub struct Template {
     pub fields: Vec<Field>,
 }
 
-/// One question of a template.
+/// One question of a template; its `type` and the type's limits are flattened into it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify), tsify(rename = "TemplateField"))]
 pub struct Field {
     /// Machine key, `[a-z][a-z0-9_]{0,31}`, unique in the template.
     pub key: String,
     pub label_zh: String,
     pub label_en: String,
+    // Not `extends FieldKind`: a union cannot be extended, only intersected.
     #[serde(flatten)]
+    #[cfg_attr(feature = "ts", tsify(type = "FieldKind"))]
     pub kind: FieldKind,
     #[serde(default)]
     pub required: bool,
@@ -81,6 +87,7 @@ pub struct Field {
 
 /// The type of a field and its limits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldKind {
     Text {
@@ -113,6 +120,7 @@ pub enum FieldKind {
 
 /// What an attachment holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Media {
     Photo,
@@ -137,7 +145,33 @@ impl Media {
     }
 }
 
+/// Which rule a refused template breaks: that of its first problem, in the order of
+/// [`Template::check`] (too many fields, a field's limits, a duplicate, a required photo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    TooManyFields,
+    InvalidField,
+    DuplicateField,
+    PhotoRequired,
+}
+
 impl Template {
+    /// `Ok` when the template is acceptable (warnings aside), else the rule it breaks
+    /// and every error found.
+    pub fn verdict(&self) -> Result<(), (Refusal, Vec<Problem>)> {
+        let errors: Vec<Problem> = self.check().into_iter().filter(Problem::is_error).collect();
+        let Some(first) = errors.first() else {
+            return Ok(());
+        };
+        let refusal = match first.code.as_str() {
+            "too_many_fields" => Refusal::TooManyFields,
+            "duplicate_field" => Refusal::DuplicateField,
+            "photo_required" => Refusal::PhotoRequired,
+            _ => Refusal::InvalidField,
+        };
+        Err((refusal, errors))
+    }
+
     /// Every problem with this template; an empty list means it is acceptable.
     pub fn check(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
@@ -170,7 +204,7 @@ impl Template {
 
     /// The existing field that already asks this (R3): first a field with the same
     /// concept, otherwise one with the same normalised Chinese or English label (see
-    /// [`normalise_label`]). A concept or label that is empty (after normalisation)
+    /// [`normalise`]). A concept or label that is empty (after normalisation)
     /// matches nothing.
     pub fn find_equivalent(
         &self,
@@ -191,11 +225,11 @@ impl Template {
                 return by_concept;
             }
         }
-        let zh = normalise_label(label_zh);
-        let en = normalise_label(label_en);
+        let zh = normalise(label_zh);
+        let en = normalise(label_en);
         self.fields.iter().find(|field| {
-            (!zh.is_empty() && normalise_label(&field.label_zh) == zh)
-                || (!en.is_empty() && normalise_label(&field.label_en) == en)
+            (!zh.is_empty() && normalise(&field.label_zh) == zh)
+                || (!en.is_empty() && normalise(&field.label_en) == en)
         })
     }
 
@@ -207,8 +241,8 @@ impl Template {
             .map(|field| {
                 (
                     field.concept.as_deref().and_then(normalise_concept),
-                    normalise_label(&field.label_zh),
-                    normalise_label(&field.label_en),
+                    normalise(&field.label_zh),
+                    normalise(&field.label_en),
                 )
             })
             .collect();
@@ -329,29 +363,17 @@ impl Field {
             ("label_zh", "中文标签", "Chinese label", &self.label_zh),
             ("label_en", "英文标签", "English label", &self.label_en),
         ] {
-            let chars = label.chars().count();
-            if normalise_label(label).is_empty() {
-                invalid(
-                    format!("{language_zh}为空（或只有空格和标点）"),
-                    format!("the {language_en} is empty (or only spaces and punctuation)"),
-                    json!({
-                        "reason": "label_empty",
-                        "label": name,
-                        "min_chars": 1,
-                        "actual_chars": chars,
-                    }),
-                );
-            } else if chars > MAX_LABEL_CHARS {
-                invalid(
-                    format!("{language_zh}有 {chars} 个字符，最多 {MAX_LABEL_CHARS} 个"),
-                    format!("the {language_en} has {chars} characters; at most {MAX_LABEL_CHARS}"),
-                    json!({
-                        "reason": "label_too_long",
-                        "label": name,
-                        "max_chars": MAX_LABEL_CHARS,
-                        "actual_chars": chars,
-                    }),
-                );
+            let extra = json!({ "label": name });
+            let the_label = format!("the {language_en}");
+            let naming = (language_zh, the_label.as_str());
+            match text_limits(label, LABEL_RULE, naming, "label", extra) {
+                Err((zh, en, details)) => invalid(zh, en, details),
+                Ok(kept) if normalise(&kept).is_empty() => {
+                    let (zh, en, details) =
+                        empty_text(&kept, naming, "label", json!({ "label": name }));
+                    invalid(zh, en, details);
+                }
+                Ok(_) => {}
             }
         }
 
@@ -389,7 +411,7 @@ impl Field {
                     );
                 }
             }
-            FieldKind::Number { min, max, .. } => {
+            FieldKind::Number { min, max, unit, .. } => {
                 let (min, max) = (*min, *max);
                 if !min.is_finite() || !max.is_finite() {
                     invalid(
@@ -410,6 +432,15 @@ impl Field {
                         json!({ "reason": "number_range", "min": min, "max": max }),
                     );
                 }
+                if let Some(unit) = unit {
+                    let rule = TextRule::line(1, crate::report::MAX_UNIT_CHARS);
+                    let naming = ("单位", "the unit");
+                    if let Err((zh, en, details)) =
+                        text_limits(unit, rule, naming, "unit", json!({}))
+                    {
+                        invalid(zh, en, details);
+                    }
+                }
             }
             FieldKind::Choice { options, .. } => {
                 let count = options.len();
@@ -427,36 +458,25 @@ impl Field {
                         }),
                     );
                 }
-                let normalised: Vec<String> = options.iter().map(|o| normalise_label(o)).collect();
+                let normalised: Vec<String> = options.iter().map(|o| normalise(o)).collect();
                 for (option_index, option) in options.iter().enumerate() {
                     let number = option_index + 1;
-                    let chars = option.chars().count();
+                    let (option_zh, option_en) =
+                        (format!("第 {number} 个选项"), format!("option {number}"));
+                    let naming = (option_zh.as_str(), option_en.as_str());
+                    let extra = json!({ "option_index": option_index });
+                    let kept = match text_limits(option, LABEL_RULE, naming, "choice_option", extra)
+                    {
+                        Err((zh, en, details)) => {
+                            invalid(zh, en, details);
+                            continue;
+                        }
+                        Ok(kept) => kept,
+                    };
                     if normalised[option_index].is_empty() {
-                        invalid(
-                            format!("第 {number} 个选项为空"),
-                            format!("option {number} is empty"),
-                            json!({
-                                "reason": "choice_option_empty",
-                                "option_index": option_index,
-                                "min_chars": 1,
-                                "actual_chars": chars,
-                            }),
-                        );
-                    } else if chars > MAX_LABEL_CHARS {
-                        invalid(
-                            format!(
-                                "第 {number} 个选项有 {chars} 个字符，最多 {MAX_LABEL_CHARS} 个"
-                            ),
-                            format!(
-                                "option {number} has {chars} characters; at most {MAX_LABEL_CHARS}"
-                            ),
-                            json!({
-                                "reason": "choice_option_too_long",
-                                "option_index": option_index,
-                                "max_chars": MAX_LABEL_CHARS,
-                                "actual_chars": chars,
-                            }),
-                        );
+                        let extra = json!({ "option_index": option_index });
+                        let (zh, en, details) = empty_text(&kept, naming, "choice_option", extra);
+                        invalid(zh, en, details);
                     } else if let Some(first) = normalised[..option_index]
                         .iter()
                         .position(|earlier| *earlier == normalised[option_index])
@@ -548,64 +568,91 @@ pub fn is_valid_key(key: &str) -> bool {
 /// The word of [`PHOTO_WORDS`] a label asks for, if any (case-insensitive, ignoring
 /// whitespace and punctuation).
 pub fn asks_for_photo(label: &str) -> Option<&'static str> {
-    let normalised = normalise_label(label);
+    let normalised = normalise(label);
     PHOTO_WORDS
         .into_iter()
         .find(|word| normalised.contains(word))
 }
 
-/// A label as compared for "asks the same thing" (R3): full-width ASCII folded to ASCII,
-/// lowercase, with whitespace, zero-width characters and punctuation (ASCII, general,
-/// CJK and full-width) removed. `走访 户数。` and `走访户数` normalise alike.
-pub fn normalise_label(label: &str) -> String {
-    label
-        .chars()
-        .map(fold_full_width)
-        .filter(|c| !c.is_whitespace() && !is_ignorable(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+/// A label or a choice option: one line of 1 to [`MAX_LABEL_CHARS`] characters.
+const LABEL_RULE: TextRule = TextRule::line(1, MAX_LABEL_CHARS);
+
+/// What `invalid_field` says of a text, a label say: its words in Chinese and English and
+/// its details.
+type Invalid = (String, String, serde_json::Value);
+
+/// A label, an option or a unit under the shared text rule: the text as kept, or what
+/// `invalid_field` says, with `details.reason` `{reason}_empty`, `{reason}_too_long` or
+/// `{reason}_control_character` next to the keys of `extra` (which label, which option).
+/// `naming` names the text in both languages (`中文标签`, `the Chinese label`).
+fn text_limits(
+    text: &str,
+    rule: TextRule,
+    naming: (&str, &str),
+    reason: &str,
+    extra: serde_json::Value,
+) -> Result<String, Invalid> {
+    let (zh, en) = naming;
+    let (message_zh, message_en, details) = match rule.apply(text) {
+        Ok(kept) => return Ok(kept),
+        Err(TextError::TooShort { actual: 0, .. }) => {
+            return Err(empty_text("", naming, reason, extra));
+        }
+        Err(TextError::ControlCharacter {
+            position,
+            character,
+            ..
+        }) => {
+            let code_point = code_point(character);
+            (
+                format!("{zh}第 {position} 个字符是控制字符 {code_point}，请删除它"),
+                format!(
+                    "{en} has the control character {code_point} at character {position}; delete it"
+                ),
+                json!({ "reason": format!("{reason}_control_character"), "position": position, "code_point": code_point }),
+            )
+        }
+        Err(TextError::TooShort { min, actual, .. }) => (
+            format!("{zh}有 {actual} 个字符，至少 {min} 个"),
+            format!("{en} has {actual} characters; at least {min}"),
+            json!({ "reason": format!("{reason}_too_short"), "min_chars": min, "actual_chars": actual }),
+        ),
+        Err(TextError::TooLong { max, actual, .. }) => (
+            format!("{zh}有 {actual} 个字符，最多 {max} 个"),
+            format!("{en} has {actual} characters; at most {max}"),
+            json!({ "reason": format!("{reason}_too_long"), "max_chars": max, "actual_chars": actual }),
+        ),
+    };
+    Err((message_zh, message_en, merge(details, extra)))
 }
+
+/// `{reason}_empty`: nothing left of `kept` once spaces and punctuation are ignored.
+fn empty_text(kept: &str, naming: (&str, &str), reason: &str, extra: serde_json::Value) -> Invalid {
+    let (zh, en) = naming;
+    let details = json!({ "reason": format!("{reason}_empty"), "min_chars": 1, "actual_chars": kept.chars().count() });
+    (
+        format!("{zh}为空（或只有空格和标点）"),
+        format!("{en} is empty (or only spaces and punctuation)"),
+        merge(details, extra),
+    )
+}
+
+/// `details` with the keys of `extra` added (both objects).
+fn merge(mut details: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    if let (Some(details), serde_json::Value::Object(extra)) = (details.as_object_mut(), extra) {
+        details.extend(extra);
+    }
+    details
+}
+
+/// A label as compared for "asks the same thing" (R3): the shared [`normalise`], so
+/// `走访 户数。` and `走访户数` normalise alike. Kept under this name for callers.
+pub use crate::text::normalise as normalise_label;
 
 /// A concept as compared: trimmed, ASCII-lowercased; empty means none.
 fn normalise_concept(concept: &str) -> Option<String> {
     let trimmed = concept.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_ascii_lowercase())
-}
-
-/// Full-width ASCII variants (`Ａ`, `１`, `？`) to their ASCII forms.
-fn fold_full_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-        _ => c,
-    }
-}
-
-/// Punctuation and invisible characters that do not change what a label asks.
-fn is_ignorable(c: char) -> bool {
-    c.is_ascii_punctuation()
-        || matches!(
-            c,
-            '\u{00A1}'
-                | '\u{00A7}'
-                | '\u{00AB}'
-                | '\u{00B6}'
-                | '\u{00B7}'
-                | '\u{00BB}'
-                | '\u{00BF}'
-                | '\u{200B}'..='\u{200D}'
-                | '\u{2010}'..='\u{2027}'
-                | '\u{2030}'..='\u{205E}'
-                | '\u{2060}'
-                | '\u{3001}'..='\u{3003}'
-                | '\u{3008}'..='\u{3011}'
-                | '\u{3014}'..='\u{301F}'
-                | '\u{30FB}'
-                | '\u{FE10}'..='\u{FE19}'
-                | '\u{FE30}'..='\u{FE4F}'
-                | '\u{FE50}'..='\u{FE6B}'
-                | '\u{FEFF}'
-                | '\u{FF5F}'..='\u{FF65}'
-        )
 }
 
 fn finite_or_null(x: f64) -> serde_json::Value {
@@ -1193,15 +1240,55 @@ mod tests {
     }
 
     #[test]
-    fn normalisation() {
-        assert_eq!(normalise_label("走访 户数。"), "走访户数");
-        assert_eq!(normalise_label("「走访」户数（户）"), "走访户数户");
+    fn labels_options_and_units_keep_the_text_rule() {
+        // Trimmed before counting: 64 characters inside spaces are fine.
+        let padded = format!("  {}\u{3000}", "字".repeat(64));
+        assert_eq!(one(text("q", &padded, "Question")), []);
+
+        let problems = one(text("q", "走访\0户数", "Question"));
+        assert_eq!(invalid_reason(&problems), "label_control_character");
         assert_eq!(
-            normalise_label(" Households\u{200B} Visited?! "),
-            "householdsvisited"
+            problems[0].details,
+            json!({ "reason": "label_control_character", "label": "label_zh", "position": 3, "code_point": "U+0000" })
         );
-        assert_eq!(normalise_label("ＡＢＣ１２３"), "abc123");
-        assert_eq!(normalise_label("，。、；：？！…—·《》“”"), "");
+        assert!(
+            problems[0].message_zh.contains("第 3 个字符")
+                && problems[0].message_en.contains("U+0000")
+        );
+        let problems = one(text("q", "问题", "Line one\nline two"));
+        assert_eq!(problems[0].details["reason"], "label_control_character");
+        assert_eq!(problems[0].details["code_point"], "U+000A");
+
+        let problems = one(field(
+            "q",
+            "选择",
+            "Choice",
+            choice(&["是", "否\u{1B}"]),
+            20,
+        ));
+        assert_eq!(invalid_reason(&problems), "choice_option_control_character");
+        assert_eq!(problems[0].details["option_index"], 1);
+
+        let with_unit = |unit: &str| FieldKind::Number {
+            min: 0.0,
+            max: 10.0,
+            integer: false,
+            unit: Some(unit.to_owned()),
+        };
+        assert_eq!(one(field("q", "面积", "Area", with_unit(" % "), 20)), []);
+        for (unit, reason) in [
+            (" ", "unit_empty"),
+            ("户\t米", "unit_control_character"),
+            ("户\u{7F}", "unit_control_character"),
+        ] {
+            let problems = one(field("q", "户数", "Homes", with_unit(unit), 20));
+            assert_eq!(invalid_reason(&problems), reason, "{unit:?}");
+        }
+        let long = "米".repeat(crate::report::MAX_UNIT_CHARS + 1);
+        assert_eq!(
+            invalid_reason(&one(field("q", "长度", "Length", with_unit(&long), 20))),
+            "unit_too_long"
+        );
     }
 
     #[test]

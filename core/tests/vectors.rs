@@ -6,40 +6,14 @@ use std::collections::BTreeSet;
 use jianfu_core::geofence::Boundary;
 use jianfu_core::period::Period;
 use jianfu_core::report::{check, parse_and_check, verdict};
-use jianfu_core::template::Template;
-use serde::Deserialize;
-use serde_json::Value;
-
-const VECTORS: &str = include_str!("../vectors/report-check.json");
-
-#[derive(Debug, Deserialize)]
-struct File {
-    vectors: Vec<Vector>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Vector {
-    name: String,
-    template: Template,
-    period: String,
-    boundary: Option<Value>,
-    continuable: BTreeSet<String>,
-    draft: Value,
-    expected: Vec<Expected>,
-}
-
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-struct Expected {
-    code: String,
-    field: String,
-}
+use jianfu_core::vectors::{Expected, report_check};
 
 #[test]
 fn report_check_vectors() {
-    let file: File = serde_json::from_str(VECTORS).expect("the vectors file parses");
-    assert!(file.vectors.len() >= 25);
+    let vectors = report_check();
+    assert!(vectors.len() >= 25);
     let mut names = BTreeSet::new();
-    for vector in &file.vectors {
+    for vector in &vectors {
         let name = &vector.name;
         assert!(names.insert(name.clone()), "{name}: duplicate vector name");
         assert!(

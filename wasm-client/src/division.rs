@@ -6,12 +6,17 @@ use jianfu_core::{DivisionCode, Level};
 use serde::Serialize;
 use wasm_bindgen::prelude::{JsValue, wasm_bindgen};
 
-/// The JS view of a parsed code (`DivisionCodeInfo` in the TypeScript declarations).
-#[derive(Debug, Serialize)]
+/// A division code taken apart by `parseDivisionCode`.
+#[derive(Debug, Serialize, tsify::Tsify)]
 struct DivisionCodeInfo {
+    /// The code as given, in significant-digit form (2, 4, 6, 9 or 12 digits).
     code: DivisionCode,
+    // Core declares `Level` under its TypeScript name; a reference has to say it too.
+    #[tsify(type = "DivisionLevel")]
     level: Level,
+    /// The unit directly above; `null` for a province.
     parent: Option<DivisionCode>,
+    /// Codes from the province down to this unit, this unit last.
     path: Vec<DivisionCode>,
 }
 

@@ -6,34 +6,38 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use wasm_bindgen::JsValue;
 
-/// An error as JS sees it: `{code, message_zh, message_en, details}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What every function of this module throws: `{code, message_zh, message_en, details}`,
+/// the same shape as the server's errors.
+#[derive(Debug, Clone, PartialEq, Serialize, tsify::Tsify)]
+#[tsify(rename = "JianfuError")]
 pub struct ClientError {
-    /// The server's code for the same problem, so the page can treat both alike.
+    /// Stable machine-readable code, e.g. `invalid_division_code`: the server's code for the
+    /// same problem, so the page can treat both alike.
     pub code: &'static str,
     pub message_zh: String,
     pub message_en: String,
-    /// An object; never null.
+    /// The facts behind the error, e.g. `{field, value}`; an object, never null.
+    #[tsify(type = "Record<string, unknown>")]
     pub details: Value,
 }
 
 impl ClientError {
-    /// `value`, given as the argument `field`, is not a division code. The wording is the
-    /// server's (`invalid_division_code`), so a message reads the same wherever it comes from.
+    /// `value`, given as the argument `field`, is not a division code: core's
+    /// `invalid_division_code` problem, worded as the server words it, with the whole
+    /// `value` in `details` (the page knows what it passed; core may keep only its length).
     pub fn invalid_division_code(field: &str, value: &str, err: &DivisionCodeError) -> Self {
-        let message_zh = match err {
-            DivisionCodeError::NotDigits(text) => {
-                format!("行政区划代码只能由数字组成，收到 {text:?}")
-            }
-            DivisionCodeError::BadLength(n) => {
-                format!("行政区划代码应为 2、4、6、9 或 12 位数字，收到 {n} 位")
-            }
-        };
+        let Problem {
+            message_zh,
+            message_en,
+            mut details,
+            ..
+        } = err.to_problem(field);
+        details["value"] = json!(value);
         ClientError {
             code: "invalid_division_code",
             message_zh,
-            message_en: err.to_string(),
-            details: json!({ "field": field, "value": value }),
+            message_en,
+            details,
         }
     }
 

@@ -50,20 +50,38 @@ struct ExistingReport {
     content: Value,
 }
 
-/// A draft as the page keeps it (`Draft` in the TypeScript declarations).
-#[derive(Debug, Serialize, Deserialize)]
+/// A draft as the page hands it back to [`Client::seal_draft`]: what [`NewDraft`] gave,
+/// edited.
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Draft {
     report_id: String,
     period: String,
     content: Value,
-    /// Where the first content came from: `report` (a revision), `prefill`, or `empty`.
-    #[serde(default, skip_deserializing)]
+}
+
+/// A draft: one per period, as the page keeps it. Keep `reportId` for good: it is the
+/// idempotency key.
+// Its own type rather than `Draft` plus a field: the module never reads `basedOn` back, so
+// it carries no code to.
+#[derive(Debug, Serialize, tsify::Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(rename = "Draft")]
+struct NewDraft {
+    report_id: String,
+    /// The period key, e.g. `weekly:2026-11-16`.
+    period: String,
+    // Kept raw: a draft may be anything while it is written; the checks name what is wrong.
+    #[tsify(type = "ReportContent")]
+    content: Value,
+    /// Where the first content came from, only on `Client.newDraft`'s result: `report` (a
+    /// revision), `prefill`, or `empty`.
+    #[tsify(optional, type = r#""report" | "prefill" | "empty""#)]
     based_on: &'static str,
 }
 
-/// What `PUT /api/v1/reports/{reportId}` takes, plus the id (`SealedReport`).
-#[derive(Debug, Serialize)]
+/// What `PUT /api/v1/reports/{reportId}` takes as `{period, content}`, plus the id.
+#[derive(Debug, Serialize, tsify::Tsify)]
 #[serde(rename_all = "camelCase")]
 struct SealedReport {
     report_id: String,
@@ -146,19 +164,19 @@ impl Client {
     #[wasm_bindgen(js_name = newDraft, unchecked_return_type = "Draft")]
     pub fn new_draft(&self) -> JsValue {
         let draft = match (&self.existing, &self.prefill) {
-            (Some(report), _) => Draft {
+            (Some(report), _) => NewDraft {
                 report_id: report.id.clone(),
                 period: self.period.key(),
                 content: report.content.clone(),
                 based_on: "report",
             },
-            (None, Some(prefill)) => Draft {
+            (None, Some(prefill)) => NewDraft {
                 report_id: new_report_id(),
                 period: self.period.key(),
                 content: prefill.clone(),
                 based_on: "prefill",
             },
-            (None, None) => Draft {
+            (None, None) => NewDraft {
                 report_id: new_report_id(),
                 period: self.period.key(),
                 content: json!({ "outcomes": [], "fields": {} }),
@@ -340,12 +358,14 @@ fn is_uuid(id: &str) -> bool {
         })
 }
 
-/// What the outbox does after one upload (`UploadStep`).
-#[derive(Debug, PartialEq, Serialize)]
+/// What the outbox does after one upload attempt.
+#[derive(Debug, PartialEq, Serialize, tsify::Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadStep {
-    /// `done`, `retry` (later, same id), `revise` (resend as `existingId`), `sign_in` (keep
-    /// it; a new token is needed) or `refused` (keep it and show the problems).
+    /// `done`; `retry`: same id, after `delayMs`; `revise`: resend as `existingId` (HTTP 409
+    /// `report_exists_for_period`); `sign_in`: keep it until a new token; `refused`: keep it
+    /// and show the problems.
+    #[tsify(type = r#""done" | "retry" | "revise" | "sign_in" | "refused""#)]
     pub action: &'static str,
     /// For `retry`: how long to wait before the next attempt.
     pub delay_ms: Option<u32>,

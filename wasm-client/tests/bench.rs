@@ -6,10 +6,10 @@
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+use jianfu_core::vectors::{Vector, report_check};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
-const VECTORS: &str = include_str!("../../core/vectors/report-check.json");
 /// Samples; each times a batch, since Chromium coarsens `performance.now()` (100 µs
 /// without cross-origin isolation).
 const SAMPLES: usize = 200;
@@ -49,17 +49,17 @@ fn time_checks(client: &jianfu_client::Client, draft: &wasm_bindgen::JsValue) ->
     (times[SAMPLES / 2], times[SAMPLES * 9 / 10])
 }
 
-fn client(vector: &Value, last: &[Value]) -> jianfu_client::Client {
-    let context = json!({ "period": { "key": vector["period"] }, "template": vector["template"]["fields"],
-        "boundary": vector["boundary"], "continuable": vector["continuable"], "last_outcomes": last });
+fn client(vector: &Vector, last: &[Value]) -> jianfu_client::Client {
+    let context = json!({ "period": { "key": vector.period }, "template": vector.template.fields,
+        "boundary": vector.boundary, "continuable": vector.continuable, "last_outcomes": last });
     jianfu_client::Client::new(&js_sys::JSON::parse(&context.to_string()).expect("json"))
         .expect("context")
 }
 
 #[wasm_bindgen_test]
 fn median_time_to_check_a_20_outcome_draft() {
-    let file: Value = serde_json::from_str(VECTORS).expect("vectors");
-    let vector = &file["vectors"][0];
+    let vectors = report_check();
+    let vector = &vectors[0];
     let last: Vec<Value> = (0..20)
         .map(|i| {
             outcome(
@@ -68,7 +68,7 @@ fn median_time_to_check_a_20_outcome_draft() {
             )
         })
         .collect();
-    let mut draft = vector["draft"].clone();
+    let mut draft = vector.draft.clone();
     draft["outcomes"] = (0..20)
         .map(|i| {
             outcome(

@@ -3,12 +3,10 @@
 
 use jianfu_client::report::decide_upload;
 use jianfu_client::{Client, new_report_id, round_geotag, upload_step};
+use jianfu_core::vectors::{Vector, report_check};
 use serde_json::{Value, json};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-/// The same file core/tests/vectors.rs and the server's tests run.
-const VECTORS: &str = include_str!("../../../core/vectors/report-check.json");
 
 fn js(value: &Value) -> JsValue {
     js_sys::JSON::parse(&value.to_string()).expect("valid JSON")
@@ -27,16 +25,16 @@ fn client(context: &Value) -> Client {
 }
 
 /// A context as `GET /me/periods/{key}` sends it, from a vector's parts.
-fn context_of(vector: &Value, last_outcomes: &Value) -> Value {
+fn context_of(vector: &Vector, last_outcomes: &Value) -> Value {
     json!({
-        "period": { "key": vector["period"], "status": "open" },
+        "period": { "key": vector.period, "status": "open" },
         "org_unit": "130928101201",
-        "template": vector["template"]["fields"],
-        "boundary": vector["boundary"],
+        "template": vector.template.fields,
+        "boundary": vector.boundary,
         "report": null,
         "prefill": null,
         "last_outcomes": last_outcomes,
-        "continuable": vector["continuable"],
+        "continuable": vector.continuable,
     })
 }
 
@@ -55,37 +53,27 @@ fn codes(problems: &Value, severity: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn vectors() -> Vec<Value> {
-    let file: Value = serde_json::from_str(VECTORS).expect("the vectors parse");
-    file["vectors"].as_array().expect("vectors").clone()
-}
-
-fn valid_vector() -> Value {
-    vectors()
+/// The same vectors core/tests/vectors.rs and the server's tests run.
+fn valid_vector() -> Vector {
+    report_check()
         .into_iter()
-        .find(|v| v["name"] == "valid_minimal")
+        .find(|v| v.name == "valid_minimal")
         .expect("the valid_minimal vector")
 }
 
 /// Every vector through the exported check: exactly the server's (code, field) list.
 #[wasm_bindgen_test]
 pub fn every_vector_gets_the_servers_verdict() {
-    let vectors = vectors();
+    let vectors = report_check();
     assert!(vectors.len() >= 25, "{}", vectors.len());
     for vector in &vectors {
-        let name = vector["name"].as_str().expect("name");
+        let name = vector.name.as_str();
         let client = client(&context_of(vector, &json!([])));
-        let problems = rust(&client.check_draft(&js(&vector["draft"])).expect("checks"));
-        let expected: Vec<(String, String)> = vector["expected"]
-            .as_array()
-            .expect("expected")
+        let problems = rust(&client.check_draft(&js(&vector.draft)).expect("checks"));
+        let expected: Vec<(String, String)> = vector
+            .expected
             .iter()
-            .map(|e| {
-                (
-                    e["code"].as_str().expect("code").to_owned(),
-                    e["field"].as_str().expect("field").to_owned(),
-                )
-            })
+            .map(|e| (e.code.clone(), e.field.clone()))
             .collect();
         assert_eq!(
             codes(&problems, "error"),
@@ -116,11 +104,11 @@ pub fn every_vector_gets_the_servers_verdict() {
             .filter(|(code, _)| code != "geotag_not_rounded")
             .cloned()
             .collect();
-        let draft = json!({ "reportId": new_report_id(), "period": vector["period"], "content": vector["draft"] });
+        let draft = json!({ "reportId": new_report_id(), "period": vector.period, "content": vector.draft });
         let sealed = client.seal_draft(&js(&draft));
         if after_rounding.is_empty() {
             let sealed = rust(&sealed.unwrap_or_else(|e| panic!("{name}: {:?}", rust(&e))));
-            assert_eq!(sealed["period"], vector["period"]);
+            assert_eq!(sealed["period"], vector.period);
         } else {
             let thrown = rust(&sealed.expect_err(name));
             assert_eq!(thrown["code"], "report_invalid", "{name}");
@@ -136,7 +124,7 @@ pub fn every_vector_gets_the_servers_verdict() {
 #[wasm_bindgen_test]
 pub fn similar_outcomes_warn_but_never_block() {
     let vector = valid_vector();
-    let mut draft = vector["draft"].clone();
+    let mut draft = vector.draft.clone();
     let what = draft["outcomes"][0]["what"]
         .as_str()
         .expect("what")
@@ -159,16 +147,16 @@ pub fn similar_outcomes_warn_but_never_block() {
     );
     assert_eq!(problems[0]["details"]["earlier_outcome_id"], "prev-visit");
     let sealed = client.seal_draft(&js(&json!({
-        "reportId": new_report_id(), "period": vector["period"], "content": draft })));
+        "reportId": new_report_id(), "period": vector.period, "content": draft })));
     assert!(sealed.is_ok(), "a warning does not block sealing");
 }
 
 #[wasm_bindgen_test]
 pub fn sealing_rounds_geotags_and_trims() {
     let vector = valid_vector();
-    let mut content = vector["draft"].clone();
+    let mut content = vector.draft.clone();
     content["outcomes"][0]["geotag"] = json!({ "lat": 37.605_123_4, "lon": 116.406_987_6 });
-    content["outcomes"][0]["what"] = json!("  修好村东道路  ");
+    content["outcomes"][0]["what"] = json!("  修好村东道路\r\n（全长 350 米）  ");
     let client = client(&context_of(&vector, &json!([])));
     let problems = rust(&client.check_draft(&js(&content)).expect("checks"));
     assert!(
@@ -179,14 +167,17 @@ pub fn sealing_rounds_geotags_and_trims() {
         "a raw position is what the server refuses: {problems:#}"
     );
     let id = new_report_id();
-    let draft = json!({ "reportId": id, "period": vector["period"], "content": content });
+    let draft = json!({ "reportId": id, "period": vector.period, "content": content });
     let sealed = rust(&client.seal_draft(&js(&draft)).expect("seals"));
     assert_eq!(sealed["reportId"], id.as_str());
     assert_eq!(
         sealed["content"]["outcomes"][0]["geotag"],
         json!({ "lat": 37.605, "lon": 116.407 })
     );
-    assert_eq!(sealed["content"]["outcomes"][0]["what"], "修好村东道路");
+    assert_eq!(
+        sealed["content"]["outcomes"][0]["what"], "修好村东道路\n（全长 350 米）",
+        "trimmed, and the line break kept as the server stores it"
+    );
     assert_eq!(
         rust(&round_geotag(37.605_123_4, 116.406_987_6).expect("a place")),
         json!({ "lat": 37.605, "lon": 116.407 })
@@ -198,11 +189,10 @@ pub fn sealing_rounds_geotags_and_trims() {
 #[wasm_bindgen_test]
 pub fn a_draft_outside_the_village_cannot_be_sealed() {
     let vector = valid_vector();
-    let mut content = vector["draft"].clone();
+    let mut content = vector.draft.clone();
     content["outcomes"][0]["geotag"] = json!({ "lat": 37.7, "lon": 116.406 });
     let client = client(&context_of(&vector, &json!([])));
-    let draft =
-        json!({ "reportId": new_report_id(), "period": vector["period"], "content": content });
+    let draft = json!({ "reportId": new_report_id(), "period": vector.period, "content": content });
     let thrown = rust(&client.seal_draft(&js(&draft)).expect_err("outside"));
     assert_eq!(thrown["code"], "report_invalid");
     assert_eq!(
@@ -213,8 +203,8 @@ pub fn a_draft_outside_the_village_cannot_be_sealed() {
         )]
     );
     for bad in [
-        json!({ "reportId": "not-a-uuid", "period": vector["period"], "content": vector["draft"] }),
-        json!({ "reportId": new_report_id(), "period": "weekly:2026-11-23", "content": vector["draft"] }),
+        json!({ "reportId": "not-a-uuid", "period": vector.period, "content": vector.draft }),
+        json!({ "reportId": new_report_id(), "period": "weekly:2026-11-23", "content": vector.draft }),
     ] {
         let thrown = rust(&client.seal_draft(&js(&bad)).expect_err("bad draft"));
         assert_eq!(thrown["code"], "invalid_input", "{bad}");
@@ -240,15 +230,12 @@ pub fn a_new_draft_keeps_the_stored_reports_id() {
     assert_eq!(prefilled["content"]["fields"]["population"], 830);
     let stored = "6f1c2d3e-4b5a-4c6d-8e7f-0123456789ab";
     context["report"] =
-        json!({ "id": stored, "revision": 2, "status": "submitted", "content": vector["draft"] });
+        json!({ "id": stored, "revision": 2, "status": "submitted", "content": vector.draft });
     let revision = rust(&client(&context).new_draft());
     assert_eq!(revision["reportId"], stored);
     assert_eq!(revision["basedOn"], "report");
-    assert_eq!(revision["content"], vector["draft"]);
-    assert_eq!(
-        client(&context).period_key(),
-        vector["period"].as_str().expect("key")
-    );
+    assert_eq!(revision["content"], vector.draft);
+    assert_eq!(client(&context).period_key(), vector.period.as_str());
     let thrown = Client::new(&js(
         &json!({ "period": { "key": "weekly:2026-11-17" }, "template": [] }),
     ))
