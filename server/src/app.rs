@@ -5,18 +5,12 @@
 use crate::auth::jwt::{Keys, SecretError};
 use crate::clock::Clock;
 use crate::db::{Db, OpenError};
+use crate::service::Services;
+use crate::state::AppState;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-
-/// What every handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub keys: Arc<Keys>,
-    pub clock: Clock,
-}
 
 /// Everything `serve` needs, however it was configured.
 #[derive(Debug, Clone)]
@@ -48,7 +42,7 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
-    db: Db,
+    services: Services,
 }
 
 impl Application {
@@ -71,16 +65,16 @@ impl Application {
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
         crate::auth::password::warm_up().await;
+        let services = Services::new(db, config.clock.clone());
         let state = AppState {
-            db: db.clone(),
+            services: services.clone(),
             keys: Arc::new(keys),
-            clock: config.clock.clone(),
         };
         let router = crate::http::router(state, &config.web_dir);
         Ok(Application {
             listener,
             router,
-            db,
+            services,
         })
     }
 
@@ -95,7 +89,12 @@ impl Application {
     }
 
     pub fn db(&self) -> &Db {
-        &self.db
+        &self.services.db
+    }
+
+    /// The use cases as the running server has them (same database, clock and caches).
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests and closes the pool.
@@ -106,7 +105,7 @@ impl Application {
         let result = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
-        self.db.close().await;
+        self.services.db.close().await;
         result
     }
 }

@@ -1,11 +1,12 @@
 //! What each subcommand does. `main` only parses, sets up logging and calls [`run`].
 
-use crate::accounts::{self, Creator, UserRequest};
 use crate::app::{Application, ServeConfig, shutdown_signal};
 use crate::config::{Cli, Command, DemoArgs, ImportArgs, UserAddArgs, UserCommand};
 use crate::db::{self, Db};
 use crate::demo;
-use crate::import::{self, ImportError, Importer};
+use crate::service::Services;
+use crate::service::accounts::{self, Caller, NewAccount};
+use crate::service::import::{self, ImportError, Importer};
 use jianfu_core::DivisionCode;
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -129,21 +130,18 @@ async fn user_add(args: &UserAddArgs) -> Result<(), String> {
         Some(p) => (p.clone(), false),
         None => (demo::random_password(), true),
     };
-    let request = UserRequest {
+    let account = NewAccount {
         username: args.username.clone(),
         password: password.clone(),
         display_name: args.display_name.clone(),
         role: args.role,
         org_unit: args.unit.clone(),
     };
-    let creator = Creator {
-        actor_id: None,
-        actor: "cli".to_owned(),
-    };
-    let user = accounts::create(&db, request, None, creator)
+    let services = Services::new(db.clone(), crate::clock::Clock::system());
+    let user = accounts::create(&services, Caller::System("cli"), account)
         .await
         .map_err(|e| {
-            let body = e.body();
+            let body = crate::http::error::ApiError::from(e).body();
             format!(
                 "{}: {} / {} {}",
                 body.code, body.message_en, body.message_zh, body.details

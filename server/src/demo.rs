@@ -1,10 +1,11 @@
 //! Demo data: one real county (吴桥县, cut from the national file and committed as
 //! `server/data/demo-county.csv`) with an admin, a reviewer and a few cadres.
 
-use crate::accounts::{self, Creator, UserRequest};
 use crate::auth::password;
 use crate::db::{self, Db, audit};
-use crate::import::{self, Importer};
+use crate::service::Services;
+use crate::service::accounts::{self, Caller, NewAccount};
+use crate::service::import::{self, Importer};
 use jianfu_core::{Level, Role};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
@@ -126,7 +127,8 @@ async fn seed_reporting(db: &Db, cadres: &[(String, String)]) -> Result<(), Seed
         before: None,
         after: None,
     };
-    if db::policies::policy_of(db, COUNTY_CODE).await?.is_none() {
+    let county = jianfu_core::DivisionCode::parse(COUNTY_CODE).expect("the demo county's code");
+    if db::policies::nearest(db, &county).await?.is_none() {
         let fields = serde_json::json!([
             { "key": "outcomes", "label_zh": "本周成果", "label_en": "Outcomes this week",
               "type": "outcome_list", "max_items": 20, "required": true, "seconds_to_fill": 600 },
@@ -137,7 +139,7 @@ async fn seed_reporting(db: &Db, cadres: &[(String, String)]) -> Result<(), Seed
               "type": "text", "max_chars": 20, "seconds_to_fill": 30, "stable": true },
         ])
         .to_string();
-        let template = db::policies::create_template(
+        let template = db::templates::create(
             db,
             COUNTY_CODE,
             "驻村工作周报",
@@ -147,7 +149,7 @@ async fn seed_reporting(db: &Db, cadres: &[(String, String)]) -> Result<(), Seed
         .await?;
         let policy = db::policies::PolicyRow {
             org_unit: COUNTY_CODE.to_owned(),
-            period_kind: "weekly".to_owned(),
+            period_kind: jianfu_core::period::PeriodKind::Weekly,
             due_offset_days: 2,
             grace_days: 2,
             lock_days: 7,
@@ -160,7 +162,17 @@ async fn seed_reporting(db: &Db, cadres: &[(String, String)]) -> Result<(), Seed
         };
         let mut put = entry("policies.put", format!("policy:{COUNTY_CODE}"));
         put.after = serde_json::to_string(&policy).ok();
-        db::policies::put_policy(db, &policy, &put).await?;
+        db::policies::put(db, &county, template.id, db::now(), |_| {
+            Ok::<_, std::convert::Infallible>((policy, put))
+        })
+        .await
+        .map_err(|e| match e {
+            db::templates::ChangeError::Db(e) => SeedError::Db(e),
+            other => SeedError::User {
+                username: "demo".to_owned(),
+                message: format!("the demo policy: {other}"),
+            },
+        })?;
     }
     for (username, village) in cadres {
         let Some(user) = db::users::by_username(db, username).await? else {
@@ -170,15 +182,18 @@ async fn seed_reporting(db: &Db, cadres: &[(String, String)]) -> Result<(), Seed
             .await?
             .is_empty()
         {
-            db::postings::create(
-                db,
-                user.id,
-                village,
-                "2026-01-01",
-                None,
-                entry("postings.create", String::new()),
-            )
-            .await?;
+            let new = db::postings::NewPosting {
+                user_id: user.id,
+                org_unit: village,
+                starts_on: "2026-01-01",
+                ends_on: None,
+            };
+            db::postings::create(db, &new, entry("postings.create", String::new()))
+                .await
+                .map_err(|e| SeedError::User {
+                    username: username.clone(),
+                    message: e.to_string(),
+                })?;
         }
     }
     Ok(())
@@ -199,7 +214,7 @@ async fn upsert_user(
     if db::users::credentials(db, username).await?.is_some() {
         let hash = password::hash(password.to_owned())
             .await
-            .map_err(|e| user_error(e.body().message_en.into_owned()))?;
+            .map_err(|e| user_error(e.to_string()))?;
         let entry = audit::Entry {
             at: db::now(),
             actor_id: None,
@@ -213,19 +228,16 @@ async fn upsert_user(
         db::users::set_password(db, username, &hash, entry).await?;
         return Ok(());
     }
-    let request = UserRequest {
+    let account = NewAccount {
         username: username.to_owned(),
         password: password.to_owned(),
         display_name: Some(display_name),
         role,
         org_unit: unit,
     };
-    let creator = Creator {
-        actor_id: None,
-        actor: "demo".to_owned(),
-    };
-    accounts::create(db, request, None, creator)
+    let services = Services::new(db.clone(), crate::clock::Clock::system());
+    accounts::create(&services, Caller::System("demo"), account)
         .await
         .map(|_| ())
-        .map_err(|e| user_error(e.body().message_en.into_owned()))
+        .map_err(|e| user_error(e.to_string()))
 }

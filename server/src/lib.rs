@@ -1,12 +1,13 @@
 //! jianfu-server: the HTTP API, its storage and its command line.
 //!
-//! A reading guide, from the outside in:
+//! A reading guide, from the outside in. Dependencies only point down this list:
+//! `http` → `service` → `db`, with `state` tying them together for the router and `auth`
+//! proving who calls; nothing below `http` knows HTTP, nothing below `service` knows the
+//! rules.
 
-/// Checks and creation of users, shared by the CLI and the API.
-pub mod accounts;
 /// Startup: database, keys, router, listener; `Application` for tests and `main`.
 pub mod app;
-/// Passwords (argon2), tokens (JWT) and the `AuthUser` extractor with role and scope checks.
+/// Passwords (argon2) and tokens (JWT), with their own errors.
 pub mod auth;
 /// What each subcommand does.
 pub mod cli;
@@ -14,13 +15,13 @@ pub mod cli;
 pub mod clock;
 /// The command line and its environment variables.
 pub mod config;
-/// Storage on SQLite or PostgreSQL with one behaviour.
+/// Storage on SQLite or PostgreSQL with one behaviour; typed rows, keyset pages.
 pub mod db;
 /// The demo county and its logins.
 pub mod demo;
-/// The HTTP API: one module per resource, the error model, the OpenAPI document.
+/// The HTTP API: thin handlers per resource, wire types, the error model, the OpenAPI document.
 pub mod http;
-/// Importing the administrative tree from the national CSV format.
-pub mod import;
-/// The reporting rules that need storage: the policy in force, period status, completeness.
-pub mod reporting;
+/// The use cases: each checks the actor's role and scope, then the rules, then stores.
+pub mod service;
+/// What every request handler can reach.
+pub mod state;

@@ -5,41 +5,14 @@
 use jianfu_core::geofence::Boundary;
 use jianfu_core::period::Period;
 use jianfu_core::report::CheckContext;
-use jianfu_core::template::Template;
-use jianfu_server::http::reports::check_content;
-use serde::Deserialize;
-use serde_json::Value;
-use std::collections::BTreeSet;
-
-const VECTORS: &str = include_str!("../../core/vectors/report-check.json");
-
-#[derive(Debug, Deserialize)]
-struct File {
-    vectors: Vec<Vector>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Vector {
-    name: String,
-    template: Template,
-    period: String,
-    boundary: Option<Value>,
-    continuable: BTreeSet<String>,
-    draft: Value,
-    expected: Vec<Expected>,
-}
-
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-struct Expected {
-    code: String,
-    field: String,
-}
+use jianfu_core::vectors::{Expected, report_check};
+use jianfu_server::service::reports::check_content;
 
 #[test]
 fn the_server_refuses_exactly_what_each_vector_expects() {
-    let file: File = serde_json::from_str(VECTORS).expect("the vectors file parses");
-    assert!(!file.vectors.is_empty());
-    for vector in &file.vectors {
+    let vectors = report_check();
+    assert!(!vectors.is_empty());
+    for vector in &vectors {
         let name = &vector.name;
         let period = Period::parse_key(&vector.period).expect("a period key");
         let boundary = vector
@@ -55,7 +28,7 @@ fn the_server_refuses_exactly_what_each_vector_expects() {
         let actual: Vec<Expected> = match check_content(&vector.draft, &ctx) {
             Ok(_) => Vec::new(),
             Err(error) => {
-                let body = error.body();
+                let body = jianfu_server::http::error::ApiError::from(error).body();
                 assert_eq!(body.code, "report_invalid", "vector {name}");
                 body.details["problems"]
                     .as_array()

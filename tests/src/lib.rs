@@ -8,7 +8,9 @@ use jianfu_core::Role;
 use jianfu_server::app::{Application, ServeConfig};
 use jianfu_server::clock::Clock;
 use jianfu_server::db::Db;
-use jianfu_server::import::{self, Importer};
+use jianfu_server::service::Services;
+use jianfu_server::service::accounts::{self, Caller, NewAccount};
+use jianfu_server::service::import::{self, Importer};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -87,6 +89,8 @@ pub struct TestApp {
     pub engine: Engine,
     pub base: String,
     pub db: Db,
+    /// The server's use cases (same database, clock and caches), for set-up beside the API.
+    pub services: Services,
     pub database_url: String,
     pub client: reqwest::Client,
     /// The server's domain clock: starts at the real now; tests move it.
@@ -138,6 +142,7 @@ impl TestApp {
             .expect("the application starts");
         let base = format!("http://{}", app.local_addr());
         let db = app.db().clone();
+        let services = app.services().clone();
         let (tx, rx) = oneshot::channel();
         let server = tokio::spawn(app.run_until(async {
             let _ = rx.await;
@@ -146,6 +151,7 @@ impl TestApp {
             engine,
             base,
             db,
+            services,
             database_url,
             client: reqwest::Client::new(),
             clock,
@@ -170,22 +176,23 @@ impl TestApp {
             .await
             .expect("fixture imports");
         for (username, role, unit) in USERS {
-            let request = jianfu_server::accounts::UserRequest {
-                username: (*username).to_owned(),
-                password: PASSWORD.to_owned(),
-                display_name: None,
-                role: *role,
-                org_unit: (*unit).to_owned(),
-            };
-            let creator = jianfu_server::accounts::Creator {
-                actor_id: None,
-                actor: "test".to_owned(),
-            };
-            jianfu_server::accounts::create(&app.db, request, None, creator)
-                .await
-                .expect("seed user");
+            app.add_user(username, *role, unit).await;
         }
         Some(app)
+    }
+
+    /// Creates a user with [`PASSWORD`] through the server's own use case.
+    pub async fn add_user(&self, username: &str, role: Role, unit: &str) {
+        let account = NewAccount {
+            username: username.to_owned(),
+            password: PASSWORD.to_owned(),
+            display_name: None,
+            role,
+            org_unit: unit.to_owned(),
+        };
+        accounts::create(&self.services, Caller::System("test"), account)
+            .await
+            .expect("user created");
     }
 
     /// Stops the server as a restart would: no new connections, in-flight requests

@@ -2,10 +2,10 @@
 //! runtime. Unknown users are checked against a dummy hash so that a login for a name
 //! that does not exist costs the same time as one with a wrong password.
 
-use crate::http::error::ApiError;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use jianfu_core::Problem;
 use std::sync::LazyLock;
 
 /// Bounds on a new password, in characters.
@@ -29,17 +29,25 @@ pub async fn warm_up() {
     let _ = tokio::task::spawn_blocking(|| DUMMY_HASH.len()).await;
 }
 
+/// Hashing or verifying could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("argon2: {0}")]
+    Argon2(argon2::password_hash::Error),
+    #[error("the hashing worker failed: {0}")]
+    Worker(#[from] tokio::task::JoinError),
+}
+
 /// The PHC string of `password` with a fresh salt.
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, PasswordError> {
     tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::internal(&e))
+        .await?
+        .map_err(PasswordError::Argon2)
 }
 
 /// True when `password` matches `stored`; with `None` (no such user) it does the same
 /// work against a dummy hash and returns false.
-pub async fn verify(stored: Option<String>, password: String) -> Result<bool, ApiError> {
+pub async fn verify(stored: Option<String>, password: String) -> Result<bool, PasswordError> {
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
@@ -51,21 +59,22 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool, Ap
         known && matches
     })
     .await
-    .map_err(|e| ApiError::internal(&e))
+    .map_err(PasswordError::from)
 }
 
-/// Checks a new password's length; the message says the numbers.
-pub fn check_new(password: &str) -> Result<(), ApiError> {
+/// Checks a new password's length; the problem says the numbers.
+pub fn check_new(password: &str) -> Result<(), Box<Problem>> {
     let chars = password.chars().count();
     if (MIN_CHARS..=MAX_CHARS).contains(&chars) {
         return Ok(());
     }
-    Err(ApiError::invalid(
+    Err(Box::new(Problem::error(
+        "password_length",
         "password",
         format!("密码须为 {MIN_CHARS} 到 {MAX_CHARS} 个字符，当前为 {chars} 个"),
         format!("a password has {MIN_CHARS} to {MAX_CHARS} characters, this one has {chars}"),
-    )
-    .details(serde_json::json!({ "min": MIN_CHARS, "max": MAX_CHARS, "actual": chars })))
+        serde_json::json!({ "field": "password", "min": MIN_CHARS, "max": MAX_CHARS, "actual": chars }),
+    )))
 }
 
 #[cfg(test)]

@@ -45,15 +45,14 @@ where
         .bind(entry.after.as_deref())
 }
 
-/// One stored entry, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+/// One stored entry.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Stored {
     pub id: i64,
     /// Unix seconds.
     pub at: i64,
     pub actor_id: Option<i64>,
     pub actor: String,
-    #[schema(example = "policies.put")]
     pub action: String,
     pub scope: String,
     pub target: String,
@@ -62,18 +61,18 @@ pub struct Stored {
     pub after: Option<String>,
 }
 
-/// Entries whose scope lies inside `scope`'s subtree, newest first, ids below `before`.
+/// Entries whose scope lies inside `scope`'s subtree, newest first, ids below
+/// `window.after` (the page goes backwards in time).
 #[tracing::instrument(skip_all)]
 pub async fn list(
     db: &super::Db,
     scope: &jianfu_core::DivisionCode,
-    before: Option<i64>,
-    limit: u32,
+    window: &super::page::Window<i64>,
 ) -> Result<Vec<Stored>, sqlx::Error> {
     const SQL: &str = "SELECT id, at, actor_id, actor, action, scope, target, before, after FROM audit_log \
          WHERE scope >= $1 AND scope < $2 AND id < $3 ORDER BY id DESC LIMIT $4";
     let (low, high) = scope.subtree_bounds();
     super::on_pool!(db, pool => sqlx::query_as(SQL)
-        .bind(&low).bind(&high).bind(before.unwrap_or(i64::MAX)).bind(i64::from(limit))
+        .bind(&low).bind(&high).bind(window.after).bind(window.fetch())
         .fetch_all(pool).await)
 }

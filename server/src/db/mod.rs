@@ -16,14 +16,22 @@ use std::time::Duration;
 
 /// The append-only audit log of configuration changes.
 pub mod audit;
+/// Village and township outlines.
+pub mod boundaries;
+/// Departments' data needs.
+pub mod data_needs;
 /// The administrative tree.
 pub mod org_units;
-/// Templates, policies, emergencies, boundaries and data needs.
+/// Keyset pages: one helper for every list.
+pub mod page;
+/// Policies (inherited down the tree) and emergencies.
 pub mod policies;
 /// Where cadres serve and when they are excused.
 pub mod postings;
 /// Reports with every revision, reviews and reopenings.
 pub mod reports;
+/// Report templates.
+pub mod templates;
 /// People and their credentials.
 pub mod users;
 
@@ -164,6 +172,31 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
+/// True when the error says the database cannot be reached or cannot write now — a
+/// connection refused or lost, a pool that timed out, a full disk, a server shutting down
+/// — rather than that a statement is wrong: worth a 503 and a retry, not a 500.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            // SQLite primary result codes (the low byte of the extended code): BUSY 5,
+            // READONLY 8, IOERR 10, FULL 13, CANTOPEN 14.
+            if let Ok(sqlite) = code.parse::<i32>() {
+                return matches!(sqlite & 0xff, 5 | 8 | 10 | 13 | 14);
+            }
+            // PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient
+            // resources (disk full, out of memory, too many connections), 57P operator
+            // intervention (shutting down, cannot connect now).
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+        }),
+        _ => false,
+    }
+}
+
 /// A write transaction that takes the write lock up front: `BEGIN IMMEDIATE` on SQLite
 /// (a deferred transaction that reads first and writes later can fail with "database is
 /// locked" when another writer got in between), a plain `BEGIN` on PostgreSQL, whose
@@ -197,6 +230,11 @@ impl BeginWrite for PgPool {
     {
         self.begin()
     }
+}
+
+/// The row-locking suffix of a SELECT in a write transaction on `pool`'s engine.
+pub(crate) fn for_update<P: BeginWrite>(_: &P) -> &'static str {
+    P::FOR_UPDATE
 }
 
 #[cfg(test)]

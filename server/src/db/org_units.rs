@@ -1,25 +1,22 @@
 //! Storage of the administrative tree: reads by code, children by keyset pages, and the
 //! one-transaction bulk write behind every import.
 
-use super::{Db, audit, on_pool};
-use jianfu_core::{DivisionCode, DivisionRow};
+use super::page::Window;
+use super::{BeginWrite, Db, audit, on_pool};
+use jianfu_core::{DivisionCode, DivisionRow, Level};
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
 use tracing::instrument;
 
 /// One unit as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct OrgUnit {
     /// Significant-digit division code: 2, 4, 6, 9 or 12 digits.
-    #[schema(example = "130928")]
     pub code: String,
-    #[schema(example = "吴桥县")]
     pub name: String,
-    /// province, city, county, township or village.
-    #[schema(example = "county")]
-    pub level: String,
-    #[schema(example = "1309")]
+    #[sqlx(try_from = "String")]
+    pub level: Level,
     pub parent_code: Option<String>,
 }
 
@@ -55,22 +52,20 @@ pub async fn get_many(db: &Db, codes: &[&str]) -> Result<Vec<OrgUnit>, sqlx::Err
     Ok(found)
 }
 
-/// Children of `parent` in code order, starting after `after`, at most `limit` of them.
+/// Children of `parent` in code order, one keyset page (`after` is a code, or empty).
 #[instrument(skip_all)]
 pub async fn children(
     db: &Db,
     parent: &DivisionCode,
-    after: Option<&DivisionCode>,
-    limit: u32,
+    window: &Window<String>,
 ) -> Result<Vec<OrgUnit>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM org_units WHERE parent_code = $1 AND code > $2 ORDER BY code LIMIT $3"
     );
-    let after = after.map_or("", DivisionCode::as_str);
     on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(parent.as_str())
-        .bind(after)
-        .bind(i64::from(limit))
+        .bind(window.after.as_str())
+        .bind(window.fetch())
         .fetch_all(pool)
         .await)
 }
@@ -113,7 +108,7 @@ pub async fn apply_import(
 ) -> Result<(), sqlx::Error> {
     match db {
         Db::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for chunk in write.inserts.chunks(BATCH) {
                 let mut query =
                     QueryBuilder::new("INSERT INTO org_units (code, name, level, parent_code) ");
@@ -133,7 +128,7 @@ pub async fn apply_import(
         }
         // PostgreSQL takes whole columns as arrays: one round trip per batch, no SQL building.
         Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for chunk in write.inserts.chunks(BATCH * 4) {
                 let codes: Vec<&str> = chunk.iter().map(|u| u.code.as_str()).collect();
                 let names: Vec<&str> = chunk.iter().map(|u| u.name.as_str()).collect();

@@ -1,45 +1,85 @@
-//! Storage of what cadres report and how often: templates, policies (inherited down the
-//! tree), emergencies, boundaries and data needs. Every change is written in one
-//! transaction with its audit entry.
+//! Storage of how often cadres report: policies (inherited down the tree, nearest
+//! ancestor wins) and emergencies. A policy is written in the transaction that reads
+//! what it is checked against ([`put`]).
 
-use super::{Db, audit, on_pool};
+use super::templates::{ChangeError, TEMPLATE_COLUMNS, TemplateRow};
+use super::{BeginWrite, Db, audit, for_update, on_pool};
 use jianfu_core::DivisionCode;
+use jianfu_core::period::PeriodKind;
 use serde::Serialize;
 use sqlx::FromRow;
 use tracing::instrument;
 
-/// A template as stored; `fields` is the JSON of `jianfu_core::template::Template::fields`.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct TemplateRow {
-    pub id: i64,
-    pub org_unit: String,
-    pub name: String,
-    pub fields: String,
-    pub updated_at: i64,
-}
-
-/// A policy row as stored (see the migration for the meaning of the emergency columns).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+/// A policy as stored (see the migration for the meaning of the emergency columns).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyRow {
     pub org_unit: String,
-    pub period_kind: String,
-    pub due_offset_days: i64,
-    pub grace_days: i64,
-    pub lock_days: i64,
+    pub period_kind: PeriodKind,
+    pub due_offset_days: u16,
+    pub grace_days: u16,
+    pub lock_days: u16,
     pub template_id: i64,
-    pub budget_minutes: i64,
+    pub budget_minutes: u32,
     pub time_zone: String,
+    /// The emergency that allowed a cadence below weekly.
     pub emergency_id: Option<i64>,
-    pub kind_after_emergency: Option<String>,
+    /// The cadence that applies again, by itself, once that emergency is over.
+    pub kind_after_emergency: Option<PeriodKind>,
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+/// A policy row as the database returns it, before its words and numbers are checked.
+#[derive(Debug, FromRow)]
+pub(crate) struct RawPolicy {
+    org_unit: String,
+    period_kind: String,
+    due_offset_days: i64,
+    grace_days: i64,
+    lock_days: i64,
+    template_id: i64,
+    budget_minutes: i64,
+    time_zone: String,
+    emergency_id: Option<i64>,
+    kind_after_emergency: Option<String>,
+    updated_at: i64,
+}
+
+impl TryFrom<RawPolicy> for PolicyRow {
+    type Error = sqlx::Error;
+
+    fn try_from(raw: RawPolicy) -> Result<PolicyRow, sqlx::Error> {
+        fn decode<T, E: std::error::Error + Send + Sync + 'static>(
+            value: Result<T, E>,
+        ) -> Result<T, sqlx::Error> {
+            value.map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        }
+        Ok(PolicyRow {
+            period_kind: decode(raw.period_kind.parse())?,
+            due_offset_days: decode(u16::try_from(raw.due_offset_days))?,
+            grace_days: decode(u16::try_from(raw.grace_days))?,
+            lock_days: decode(u16::try_from(raw.lock_days))?,
+            budget_minutes: decode(u32::try_from(raw.budget_minutes))?,
+            kind_after_emergency: raw
+                .kind_after_emergency
+                .map(|k| decode(k.parse()))
+                .transpose()?,
+            org_unit: raw.org_unit,
+            template_id: raw.template_id,
+            time_zone: raw.time_zone,
+            emergency_id: raw.emergency_id,
+            updated_at: raw.updated_at,
+        })
+    }
+}
+
+fn typed(rows: Vec<RawPolicy>) -> Result<Vec<PolicyRow>, sqlx::Error> {
+    rows.into_iter().map(PolicyRow::try_from).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Emergency {
     pub id: i64,
-    #[schema(example = "130928")]
     pub org_unit: String,
-    #[schema(example = "暴雨防汛")]
     pub reason: String,
     /// Unix seconds.
     pub starts_at: i64,
@@ -48,112 +88,9 @@ pub struct Emergency {
     pub created_by: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
-pub struct DataNeed {
-    pub id: i64,
-    pub org_unit: String,
-    #[schema(example = "民政局")]
-    pub department: String,
-    pub label_zh: String,
-    pub label_en: String,
-    pub concept: Option<String>,
-    pub template_id: i64,
-    /// The template field that answers the need.
-    pub field_key: String,
-    /// `linked` to a field that already asked this, or `added` as a new field.
-    #[schema(example = "linked")]
-    pub resolution: String,
-    pub created_by: Option<i64>,
-    pub created_at: i64,
-}
-
-const TEMPLATE_COLUMNS: &str = "id, org_unit, name, fields, updated_at";
-const POLICY_COLUMNS: &str = "org_unit, period_kind, due_offset_days, grace_days, lock_days, template_id, \
+pub(crate) const POLICY_COLUMNS: &str = "org_unit, period_kind, due_offset_days, grace_days, lock_days, template_id, \
      budget_minutes, time_zone, emergency_id, kind_after_emergency, updated_at";
 const EMERGENCY_COLUMNS: &str = "id, org_unit, reason, starts_at, ends_at, created_by";
-const DATA_NEED_COLUMNS: &str = "id, org_unit, department, label_zh, label_en, concept, template_id, \
-     field_key, resolution, created_by, created_at";
-
-#[instrument(skip_all)]
-pub async fn template(db: &Db, id: i64) -> Result<Option<TemplateRow>, sqlx::Error> {
-    let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
-}
-
-/// Templates owned by units in `scope`'s subtree, by id.
-#[instrument(skip_all)]
-pub async fn templates_in(
-    db: &Db,
-    scope: &DivisionCode,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<TemplateRow>, sqlx::Error> {
-    let (low, high) = scope.subtree_bounds();
-    let sql = format!(
-        "SELECT {TEMPLATE_COLUMNS} FROM templates WHERE org_unit >= $1 AND org_unit < $2 AND id > $3 \
-         ORDER BY id LIMIT $4"
-    );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(after).bind(i64::from(limit)).fetch_all(pool).await)
-}
-
-#[instrument(skip_all)]
-pub async fn create_template(
-    db: &Db,
-    org_unit: &str,
-    name: &str,
-    fields: &str,
-    mut entry: audit::Entry,
-) -> Result<TemplateRow, sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO templates (org_unit, name, fields, updated_at) VALUES ($1, $2, $3, $4) RETURNING {TEMPLATE_COLUMNS}"
-    );
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let row: TemplateRow = sqlx::query_as(&sql)
-            .bind(org_unit).bind(name).bind(fields).bind(entry.at)
-            .fetch_one(&mut *tx).await?;
-        entry.target = format!("template:{}", row.id);
-        audit::insert(&entry).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(row)
-    })
-}
-
-/// Replaces a template's name and fields, and records `need` (the data need that added a
-/// field) in the same transaction.
-#[instrument(skip_all)]
-pub async fn update_template(
-    db: &Db,
-    id: i64,
-    name: &str,
-    fields: &str,
-    entry: &audit::Entry,
-    need: Option<&NewDataNeed>,
-) -> Result<(TemplateRow, Option<DataNeed>), sqlx::Error> {
-    let sql = format!(
-        "UPDATE templates SET name = $1, fields = $2, updated_at = $3 WHERE id = $4 RETURNING {TEMPLATE_COLUMNS}"
-    );
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let row: TemplateRow = sqlx::query_as(&sql)
-            .bind(name).bind(fields).bind(entry.at).bind(id)
-            .fetch_one(&mut *tx).await?;
-        let stored = match need {
-            Some(need) => Some(need.insert().fetch_one(&mut *tx).await?),
-            None => None,
-        };
-        audit::insert(entry).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok((row, stored))
-    })
-}
-
-/// The policy stored on exactly this unit.
-#[instrument(skip_all)]
-pub async fn policy_of(db: &Db, unit: &str) -> Result<Option<PolicyRow>, sqlx::Error> {
-    let sql = format!("SELECT {POLICY_COLUMNS} FROM policies WHERE org_unit = $1");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(unit).fetch_optional(pool).await)
-}
 
 /// The codes from the province down to `unit`, padded with empty strings (no code is
 /// empty) to the five levels, for an `IN ($1, …, $5)` over the whole path.
@@ -167,42 +104,69 @@ fn path_of(unit: &DivisionCode) -> [String; 5] {
 
 /// The nearest policy on the path from `unit` up to the province (nearest ancestor wins).
 #[instrument(skip_all)]
-pub async fn nearest_policy(
-    db: &Db,
-    unit: &DivisionCode,
-) -> Result<Option<PolicyRow>, sqlx::Error> {
+pub async fn nearest(db: &Db, unit: &DivisionCode) -> Result<Option<PolicyRow>, sqlx::Error> {
     let [p0, p1, p2, p3, p4] = path_of(unit);
     let sql = format!(
         "SELECT {POLICY_COLUMNS} FROM policies WHERE org_unit IN ($1, $2, $3, $4, $5) \
          ORDER BY LENGTH(org_unit) DESC LIMIT 1"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql)
+    let raw: Option<RawPolicy> = on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4)
-        .fetch_optional(pool).await)
+        .fetch_optional(pool).await)?;
+    raw.map(PolicyRow::try_from).transpose()
 }
 
-/// Policies that use `template_id`, wherever they are.
+/// Every policy that can apply inside `scope`: those on its ancestors and itself, and
+/// those stored inside its subtree, in code order.
 #[instrument(skip_all)]
-pub async fn policies_using(db: &Db, template_id: i64) -> Result<Vec<PolicyRow>, sqlx::Error> {
-    let sql =
-        format!("SELECT {POLICY_COLUMNS} FROM policies WHERE template_id = $1 ORDER BY org_unit");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(template_id).fetch_all(pool).await)
+pub async fn governing(db: &Db, scope: &DivisionCode) -> Result<Vec<PolicyRow>, sqlx::Error> {
+    let [p0, p1, p2, p3, p4] = path_of(scope);
+    let (low, high) = scope.subtree_bounds();
+    let sql = format!(
+        "SELECT {POLICY_COLUMNS} FROM policies WHERE org_unit IN ($1, $2, $3, $4, $5) \
+         OR (org_unit >= $6 AND org_unit < $7) ORDER BY org_unit"
+    );
+    let raw: Vec<RawPolicy> = on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4).bind(&low).bind(&high)
+        .fetch_all(pool).await)?;
+    typed(raw)
 }
 
 /// Policies stored on units inside `scope`'s subtree, in code order.
 #[instrument(skip_all)]
-pub async fn policies_in(db: &Db, scope: &DivisionCode) -> Result<Vec<PolicyRow>, sqlx::Error> {
+pub async fn in_subtree(db: &Db, scope: &DivisionCode) -> Result<Vec<PolicyRow>, sqlx::Error> {
     let (low, high) = scope.subtree_bounds();
     let sql = format!(
         "SELECT {POLICY_COLUMNS} FROM policies WHERE org_unit >= $1 AND org_unit < $2 ORDER BY org_unit"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).fetch_all(pool).await)
+    let raw: Vec<RawPolicy> =
+        on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).fetch_all(pool).await)?;
+    typed(raw)
 }
 
-/// Inserts or replaces the policy of `row.org_unit`, with its audit entry.
+/// What a new policy is checked against, read inside the transaction that writes it.
+#[derive(Debug, Clone)]
+pub struct PolicyInputs {
+    /// The template the policy is to use (its row locked), if it exists.
+    pub template: Option<TemplateRow>,
+    /// The policy stored on the unit until now.
+    pub before: Option<PolicyRow>,
+    /// The emergency active on the unit's path at `now`, the latest to end first.
+    pub emergency: Option<Emergency>,
+}
+
+/// Inserts or replaces the policy of `unit` as `decide` says, given what it is checked
+/// against as it stands in the same transaction (the template's row is locked, so a
+/// concurrent change of the template waits for this one, and the other way round).
 #[instrument(skip_all)]
-pub async fn put_policy(db: &Db, row: &PolicyRow, entry: &audit::Entry) -> Result<(), sqlx::Error> {
-    const SQL: &str = "INSERT INTO policies (org_unit, period_kind, due_offset_days, grace_days, lock_days, \
+pub async fn put<E: Send>(
+    db: &Db,
+    unit: &DivisionCode,
+    template_id: i64,
+    now: i64,
+    decide: impl FnOnce(&PolicyInputs) -> Result<(PolicyRow, audit::Entry), E> + Send,
+) -> Result<PolicyRow, ChangeError<E>> {
+    const UPSERT: &str = "INSERT INTO policies (org_unit, period_kind, due_offset_days, grace_days, lock_days, \
          template_id, budget_minutes, time_zone, emergency_id, kind_after_emergency, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (org_unit) DO UPDATE SET period_kind = excluded.period_kind, \
@@ -211,17 +175,31 @@ pub async fn put_policy(db: &Db, row: &PolicyRow, entry: &audit::Entry) -> Resul
          budget_minutes = excluded.budget_minutes, time_zone = excluded.time_zone, \
          emergency_id = excluded.emergency_id, kind_after_emergency = excluded.kind_after_emergency, \
          updated_at = excluded.updated_at";
+    let before_sql = format!("SELECT {POLICY_COLUMNS} FROM policies WHERE org_unit = $1");
+    let [p0, p1, p2, p3, p4] = path_of(unit);
+    let emergency_sql = format!(
+        "SELECT {EMERGENCY_COLUMNS} FROM emergencies WHERE org_unit IN ($1, $2, $3, $4, $5) \
+         AND starts_at <= $6 AND ends_at > $6 ORDER BY ends_at DESC, id DESC LIMIT 1"
+    );
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query(SQL)
-            .bind(&row.org_unit).bind(&row.period_kind).bind(row.due_offset_days)
-            .bind(row.grace_days).bind(row.lock_days).bind(row.template_id)
-            .bind(row.budget_minutes).bind(&row.time_zone).bind(row.emergency_id)
-            .bind(row.kind_after_emergency.as_deref()).bind(row.updated_at)
+        let mut tx = pool.begin_write().await?;
+        let template_sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1{}", for_update(pool));
+        let template = sqlx::query_as(&template_sql).bind(template_id).fetch_optional(&mut *tx).await?;
+        let before: Option<RawPolicy> = sqlx::query_as(&before_sql).bind(unit.as_str()).fetch_optional(&mut *tx).await?;
+        let emergency = sqlx::query_as(&emergency_sql)
+            .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4).bind(now)
+            .fetch_optional(&mut *tx).await?;
+        let inputs = PolicyInputs { template, before: before.map(PolicyRow::try_from).transpose()?, emergency };
+        let (row, entry) = decide(&inputs).map_err(ChangeError::Refused)?;
+        sqlx::query(UPSERT)
+            .bind(&row.org_unit).bind(row.period_kind.as_str()).bind(i64::from(row.due_offset_days))
+            .bind(i64::from(row.grace_days)).bind(i64::from(row.lock_days)).bind(row.template_id)
+            .bind(i64::from(row.budget_minutes)).bind(&row.time_zone).bind(row.emergency_id)
+            .bind(row.kind_after_emergency.map(PeriodKind::as_str)).bind(row.updated_at)
             .execute(&mut *tx).await?;
-        audit::insert(entry).execute(&mut *tx).await?;
+        audit::insert(&entry).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(row)
     })
 }
 
@@ -231,21 +209,20 @@ pub async fn emergency(db: &Db, id: i64) -> Result<Option<Emergency>, sqlx::Erro
     on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
 }
 
-/// The emergency active at `now` on `unit` or any of its ancestors, the latest to end first.
-#[instrument(skip_all)]
-pub async fn active_emergency(
-    db: &Db,
-    unit: &DivisionCode,
-    now: i64,
-) -> Result<Option<Emergency>, sqlx::Error> {
-    let [p0, p1, p2, p3, p4] = path_of(unit);
-    let sql = format!(
-        "SELECT {EMERGENCY_COLUMNS} FROM emergencies WHERE org_unit IN ($1, $2, $3, $4, $5) \
-         AND starts_at <= $6 AND ends_at > $6 ORDER BY ends_at DESC, id DESC LIMIT 1"
-    );
-    on_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4).bind(now)
-        .fetch_optional(pool).await)
+/// The emergencies with these ids (for resolving many policies at once).
+#[instrument(skip_all, fields(ids = ids.len()))]
+pub async fn emergencies_by_id(db: &Db, ids: &[i64]) -> Result<Vec<Emergency>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Integers only: nothing from outside reaches this text.
+    let sql = format!("SELECT {EMERGENCY_COLUMNS} FROM emergencies WHERE id IN ({list})");
+    on_pool!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)
 }
 
 /// Emergencies declared on units inside `scope`'s subtree, newest first.
@@ -262,14 +239,20 @@ pub async fn emergencies_in(
     on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(i64::from(limit)).fetch_all(pool).await)
 }
 
+/// An emergency about to be declared.
+#[derive(Debug, Clone)]
+pub struct NewEmergency<'a> {
+    pub org_unit: &'a str,
+    pub reason: &'a str,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_by: Option<i64>,
+}
+
 #[instrument(skip_all)]
 pub async fn create_emergency(
     db: &Db,
-    org_unit: &str,
-    reason: &str,
-    starts_at: i64,
-    ends_at: i64,
-    created_by: Option<i64>,
+    new: &NewEmergency<'_>,
     mut entry: audit::Entry,
 ) -> Result<Emergency, sqlx::Error> {
     let sql = format!(
@@ -277,9 +260,9 @@ pub async fn create_emergency(
          RETURNING {EMERGENCY_COLUMNS}"
     );
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let row: Emergency = sqlx::query_as(&sql)
-            .bind(org_unit).bind(reason).bind(starts_at).bind(ends_at).bind(created_by)
+            .bind(new.org_unit).bind(new.reason).bind(new.starts_at).bind(new.ends_at).bind(new.created_by)
             .fetch_one(&mut *tx).await?;
         entry.target = format!("emergency:{}", row.id);
         entry.after = serde_json::to_string(&row).ok();
@@ -287,108 +270,4 @@ pub async fn create_emergency(
         tx.commit().await?;
         Ok(row)
     })
-}
-
-/// The boundary of `unit` as GeoJSON text, if one is stored.
-#[instrument(skip_all)]
-pub async fn boundary(db: &Db, unit: &str) -> Result<Option<String>, sqlx::Error> {
-    const SQL: &str = "SELECT geojson FROM boundaries WHERE org_unit = $1";
-    on_pool!(db, pool => sqlx::query_scalar(SQL).bind(unit).fetch_optional(pool).await)
-}
-
-#[instrument(skip_all)]
-pub async fn put_boundary(
-    db: &Db,
-    unit: &str,
-    geojson: &str,
-    entry: &audit::Entry,
-) -> Result<(), sqlx::Error> {
-    const SQL: &str = "INSERT INTO boundaries (org_unit, geojson, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (org_unit) DO UPDATE SET geojson = excluded.geojson, updated_at = excluded.updated_at";
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query(SQL).bind(unit).bind(geojson).bind(entry.at).execute(&mut *tx).await?;
-        audit::insert(entry).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(())
-    })
-}
-
-/// A data need about to be stored.
-#[derive(Debug, Clone)]
-pub struct NewDataNeed {
-    pub org_unit: String,
-    pub department: String,
-    pub label_zh: String,
-    pub label_en: String,
-    pub concept: Option<String>,
-    pub template_id: i64,
-    pub field_key: String,
-    pub resolution: &'static str,
-    pub created_by: Option<i64>,
-    pub created_at: i64,
-}
-
-const INSERT_NEED: &str = "INSERT INTO data_needs (org_unit, department, label_zh, label_en, concept, \
-     template_id, field_key, resolution, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-     RETURNING id, org_unit, department, label_zh, label_en, concept, template_id, field_key, resolution, \
-     created_by, created_at";
-
-impl NewDataNeed {
-    /// The INSERT of this need, returning it as stored, for the caller's transaction.
-    fn insert<'q, DB>(
-        &'q self,
-    ) -> sqlx::query::QueryAs<'q, DB, DataNeed, <DB as sqlx::Database>::Arguments<'q>>
-    where
-        DB: sqlx::Database,
-        DataNeed: for<'r> FromRow<'r, DB::Row>,
-        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    {
-        sqlx::query_as(INSERT_NEED)
-            .bind(self.org_unit.as_str())
-            .bind(self.department.as_str())
-            .bind(self.label_zh.as_str())
-            .bind(self.label_en.as_str())
-            .bind(self.concept.as_deref())
-            .bind(self.template_id)
-            .bind(self.field_key.as_str())
-            .bind(self.resolution)
-            .bind(self.created_by)
-            .bind(self.created_at)
-    }
-}
-
-/// Records a need linked to an existing field (the template is unchanged).
-#[instrument(skip_all)]
-pub async fn link_data_need(
-    db: &Db,
-    need: &NewDataNeed,
-    entry: &audit::Entry,
-) -> Result<DataNeed, sqlx::Error> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let stored = need.insert().fetch_one(&mut *tx).await?;
-        audit::insert(entry).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(stored)
-    })
-}
-
-/// Data needs registered on units inside `scope`'s subtree, by id.
-#[instrument(skip_all)]
-pub async fn data_needs_in(
-    db: &Db,
-    scope: &DivisionCode,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<DataNeed>, sqlx::Error> {
-    let (low, high) = scope.subtree_bounds();
-    let sql = format!(
-        "SELECT {DATA_NEED_COLUMNS} FROM data_needs WHERE org_unit >= $1 AND org_unit < $2 AND id > $3 \
-         ORDER BY id LIMIT $4"
-    );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(after).bind(i64::from(limit)).fetch_all(pool).await)
 }

@@ -1,30 +1,27 @@
 //! Where cadres serve (postings) and when they are excused (exemptions). Dates are local
 //! `YYYY-MM-DD` text, inclusive at both ends.
 
-use super::{Db, audit, on_pool};
-use jianfu_core::DivisionCode;
+use super::page::Window;
+use super::{BeginWrite, Db, audit, on_pool};
+use jianfu_core::{DivisionCode, ExemptionKind};
 use serde::Serialize;
 use sqlx::FromRow;
 use tracing::instrument;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Posting {
     pub id: i64,
     pub user_id: i64,
-    #[schema(example = "cadre1")]
     pub username: String,
-    #[schema(example = "张伟")]
     pub display_name: String,
     /// The village.
-    #[schema(example = "130928101201")]
     pub org_unit: String,
-    #[schema(example = "2026-01-01")]
     pub starts_on: String,
-    /// Inclusive; null while the posting lasts.
+    /// Inclusive; `None` while the posting lasts.
     pub ends_on: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Exemption {
     pub id: i64,
     pub user_id: i64,
@@ -32,9 +29,8 @@ pub struct Exemption {
     pub display_name: String,
     /// The unit of the cadre (their user record).
     pub org_unit: String,
-    /// leave, sickness, training or disaster_duty.
-    #[schema(example = "training")]
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ExemptionKind,
     pub starts_on: String,
     /// Inclusive.
     pub ends_on: String,
@@ -45,6 +41,9 @@ const POSTING_SELECT: &str = "SELECT p.id, p.user_id, u.username, u.display_name
      FROM postings p JOIN users u ON u.id = p.user_id";
 const EXEMPTION_SELECT: &str = "SELECT e.id, e.user_id, u.username, u.display_name, u.org_unit, e.kind, e.starts_on, e.ends_on, e.note \
      FROM exemptions e JOIN users u ON u.id = e.user_id";
+/// The cadres posted inside the subtree `[$1, $2)` on the local date `$3`.
+const POSTED_ON: &str = "SELECT p.user_id FROM postings p WHERE p.org_unit >= $1 AND p.org_unit < $2 \
+     AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $3)";
 
 /// The user's postings that share a day with `[from, to]` (inclusive), earliest first.
 #[instrument(skip_all)]
@@ -81,32 +80,62 @@ pub async fn in_subtree_on(
 pub async fn in_subtree(
     db: &Db,
     scope: &DivisionCode,
-    after: i64,
-    limit: u32,
+    window: &Window<i64>,
 ) -> Result<Vec<Posting>, sqlx::Error> {
     let (low, high) = scope.subtree_bounds();
     let sql = format!(
         "{POSTING_SELECT} WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.id > $3 ORDER BY p.id LIMIT $4"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(after).bind(i64::from(limit)).fetch_all(pool).await)
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(window.after).bind(window.fetch()).fetch_all(pool).await)
 }
 
+/// A posting about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewPosting<'a> {
+    pub user_id: i64,
+    pub org_unit: &'a str,
+    pub starts_on: &'a str,
+    pub ends_on: Option<&'a str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostingError {
+    /// The cadre already has a posting sharing a day with the new one.
+    #[error("overlaps posting {}", .0.id)]
+    Overlaps(Box<Posting>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Stores `new` unless the cadre has a posting sharing a day with it: the check and the
+/// insert are one transaction that holds the cadre's row, so two concurrent postings of
+/// one cadre are checked one after the other.
 #[instrument(skip_all)]
 pub async fn create(
     db: &Db,
-    user_id: i64,
-    org_unit: &str,
-    starts_on: &str,
-    ends_on: Option<&str>,
+    new: &NewPosting<'_>,
     mut entry: audit::Entry,
-) -> Result<Posting, sqlx::Error> {
+) -> Result<Posting, PostingError> {
     const INSERT: &str = "INSERT INTO postings (user_id, org_unit, starts_on, ends_on, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    let overlapping = format!(
+        "{POSTING_SELECT} WHERE p.user_id = $1 AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $2) \
+         ORDER BY p.starts_on LIMIT 1"
+    );
     let select = format!("{POSTING_SELECT} WHERE p.id = $1");
+    let to = new.ends_on.unwrap_or("9999-12-31");
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
+        let lock = format!("SELECT id FROM users WHERE id = $1{}", super::for_update(pool));
+        sqlx::query(&lock).bind(new.user_id).execute(&mut *tx).await?;
+        let existing: Option<Posting> = sqlx::query_as(&overlapping)
+            .bind(new.user_id).bind(new.starts_on).bind(to)
+            .fetch_optional(&mut *tx).await?;
+        if let Some(existing) = existing {
+            return Err(PostingError::Overlaps(Box::new(existing)));
+        }
         let id: i64 = sqlx::query_scalar(INSERT)
-            .bind(user_id).bind(org_unit).bind(starts_on).bind(ends_on).bind(entry.at)
+            .bind(new.user_id).bind(new.org_unit).bind(new.starts_on).bind(new.ends_on).bind(entry.at)
             .fetch_one(&mut *tx).await?;
         let posting: Posting = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;
         entry.target = format!("posting:{id}");
@@ -117,20 +146,23 @@ pub async fn create(
     })
 }
 
-/// Exemptions of cadres whose unit is inside `scope` that share a day with `[from, to]`.
+/// Exemptions that share a day with `[from, to]` of the cadres posted inside `scope` on
+/// `day`: the cadres are found by where they serve, never by their home unit, so every
+/// level of the tree sees the same exemptions of the same person.
 #[instrument(skip_all)]
-pub async fn exemptions_overlapping(
+pub async fn exemptions_of_posted(
     db: &Db,
     scope: &DivisionCode,
+    day: &str,
     from: &str,
     to: &str,
 ) -> Result<Vec<Exemption>, sqlx::Error> {
     let (low, high) = scope.subtree_bounds();
     let sql = format!(
-        "{EXEMPTION_SELECT} WHERE u.org_unit >= $1 AND u.org_unit < $2 AND e.starts_on <= $4 AND e.ends_on >= $3 \
+        "{EXEMPTION_SELECT} WHERE e.user_id IN ({POSTED_ON}) AND e.starts_on <= $5 AND e.ends_on >= $4 \
          ORDER BY e.user_id, e.starts_on"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(from).bind(to).fetch_all(pool).await)
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(day).bind(from).bind(to).fetch_all(pool).await)
 }
 
 /// Exemptions of one user that share a day with `[from, to]`.
@@ -152,20 +184,19 @@ pub async fn exemptions_of_user(
 pub async fn exemptions_in(
     db: &Db,
     scope: &DivisionCode,
-    after: i64,
-    limit: u32,
+    window: &Window<i64>,
 ) -> Result<Vec<Exemption>, sqlx::Error> {
     let (low, high) = scope.subtree_bounds();
     let sql = format!(
         "{EXEMPTION_SELECT} WHERE u.org_unit >= $1 AND u.org_unit < $2 AND e.id > $3 ORDER BY e.id LIMIT $4"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(after).bind(i64::from(limit)).fetch_all(pool).await)
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(window.after).bind(window.fetch()).fetch_all(pool).await)
 }
 
 #[derive(Debug, Clone)]
 pub struct NewExemption<'a> {
     pub user_id: i64,
-    pub kind: &'a str,
+    pub kind: ExemptionKind,
     pub starts_on: &'a str,
     pub ends_on: &'a str,
     pub note: &'a str,
@@ -182,9 +213,9 @@ pub async fn create_exemption(
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
     let select = format!("{EXEMPTION_SELECT} WHERE e.id = $1");
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let id: i64 = sqlx::query_scalar(INSERT)
-            .bind(new.user_id).bind(new.kind).bind(new.starts_on).bind(new.ends_on)
+            .bind(new.user_id).bind(new.kind.as_str()).bind(new.starts_on).bind(new.ends_on)
             .bind(new.note).bind(new.created_by).bind(entry.at)
             .fetch_one(&mut *tx).await?;
         let exemption: Exemption = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;

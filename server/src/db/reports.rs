@@ -1,47 +1,35 @@
 //! Storage of reports: one row per (cadre, period) holding the latest revision, every
-//! revision in `report_revisions`, reviews and reopenings. A submission is one
-//! transaction, whatever it turns out to be (new, replay, revision or refusal).
+//! revision in `report_revisions`, the outcome ids of the latest revision in `outcomes`
+//! (for `continues` links), reviews and reopenings. A submission is one transaction,
+//! whatever it turns out to be (new, replay, revision or refusal).
 
-use super::{BeginWrite, Db, audit, is_unique_violation, on_pool};
-use jianfu_core::DivisionCode;
+use super::page::Window;
+use super::{BeginWrite, Db, audit, for_update, on_pool};
+use jianfu_core::{DivisionCode, ReportStatus, Verdict};
 use serde::Serialize;
-use sqlx::FromRow;
+use sqlx::{FromRow, QueryBuilder};
 use tracing::instrument;
 
 /// A report's latest state, with its author's name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct ReportRow {
-    #[schema(example = "0b8a5a3c-5f0e-4c1e-9a53-2f7d1c0e6b11")]
     pub id: String,
     pub user_id: i64,
     pub username: String,
     pub display_name: String,
     /// The village the cadre served when the report was first received.
     pub org_unit: String,
-    #[schema(example = "weekly:2026-11-16")]
     pub period_key: String,
-    #[schema(example = "2026-11-16")]
     pub period_start: String,
     /// Exclusive.
-    #[schema(example = "2026-11-23")]
     pub period_end: String,
     pub revision: i64,
-    /// submitted, acknowledged or needs_clarification.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ReportStatus,
     /// Whether the first revision arrived after due date + grace.
-    #[serde(serialize_with = "as_bool")]
-    #[schema(value_type = bool)]
-    pub late: i64,
+    pub late: bool,
     pub first_received_at: i64,
     pub updated_at: i64,
-}
-
-#[allow(
-    clippy::trivially_copy_pass_by_ref,
-    reason = "serde's serialize_with passes a reference"
-)]
-fn as_bool<S: serde::Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_bool(*value != 0)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -52,22 +40,21 @@ pub struct RevisionRow {
     pub answers_review_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Review {
     pub id: i64,
     /// The revision that was reviewed.
     pub revision: i64,
     pub reviewer_id: i64,
     pub reviewer: String,
-    /// acknowledged or needs_clarification.
-    #[schema(example = "needs_clarification")]
-    pub verdict: String,
+    #[sqlx(try_from = "String")]
+    pub verdict: Verdict,
     /// The question for the cadre (needs_clarification only).
     pub question: Option<String>,
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Reopening {
     pub id: i64,
     pub reason: String,
@@ -80,6 +67,8 @@ pub struct Reopening {
 const REPORT_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name, r.org_unit, r.period_key, \
      r.period_start, r.period_end, r.revision, r.status, r.late, r.first_received_at, r.updated_at \
      FROM reports r JOIN users u ON u.id = r.user_id";
+const REVIEW_SELECT: &str = "SELECT v.id, v.revision, v.reviewer_id, u.username AS reviewer, v.verdict, v.question, v.created_at \
+     FROM reviews v JOIN users u ON u.id = v.reviewer_id";
 
 /// A checked submission about to be stored.
 #[derive(Debug, Clone)]
@@ -92,8 +81,8 @@ pub struct Submission<'a> {
     pub period_end: &'a str,
     /// Canonical JSON of the content: equal text means the same content.
     pub content: &'a str,
-    /// Outcome ids, space-separated, so later reports can `continue` them.
-    pub outcome_ids: &'a str,
+    /// The content's outcome ids, so later reports can `continue` them.
+    pub outcome_ids: &'a [&'a str],
     pub received_at: i64,
     /// Whether a first revision received now is late.
     pub late: bool,
@@ -123,106 +112,120 @@ pub enum PutError {
     /// The period is locked and no reopening is in force.
     #[error("the period is locked")]
     Locked { locks_at: i64 },
-    /// Another request for the same report won a race; try again.
-    #[error("concurrent submission")]
-    Retry,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
 /// Stores `s` as a new report, a replay or a new revision, in one transaction.
+///
+/// The insert comes first and does nothing on a conflict, so two concurrent first
+/// submissions of one report cannot both see "no report yet": on PostgreSQL the second
+/// insert waits for the first to commit and then finds its row (a replay or a revision),
+/// on SQLite the write lock orders them outright.
 #[instrument(skip_all)]
-#[allow(
-    clippy::single_match_else,
-    reason = "the two arms are the two halves of one decision, side by side"
-)]
 pub async fn put(db: &Db, s: &Submission<'_>) -> Result<Stored, PutError> {
+    const INSERT: &str = "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, \
+         revision, status, late, first_received_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, 'submitted', $7, $8, $8) ON CONFLICT DO NOTHING";
+    let select = format!("{REPORT_SELECT} WHERE r.id = $1");
     on_pool!(db, pool => {
-        let for_update = pool_for_update(pool);
         let mut tx = pool.begin_write().await?;
-        let by_id = format!("SELECT user_id, period_key, revision, status FROM reports WHERE id = $1{for_update}");
+        let inserted = sqlx::query(INSERT)
+            .bind(s.id).bind(s.user_id).bind(s.org_unit).bind(s.period_key)
+            .bind(s.period_start).bind(s.period_end).bind(s.late).bind(s.received_at)
+            .execute(&mut *tx).await?
+            .rows_affected();
+        if inserted == 1 {
+            sqlx::query(INSERT_REVISION)
+                .bind(s.id).bind(1_i64).bind(s.content).bind(s.outcome_ids.join(" "))
+                .bind(s.received_at).bind(None::<i64>)
+                .execute(&mut *tx).await?;
+            if !s.outcome_ids.is_empty() {
+                outcome_rows(s).build().execute(&mut *tx).await?;
+            }
+            let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            return Ok(Stored::Created(row));
+        }
+        let by_id = format!("SELECT user_id, period_key, revision, status FROM reports WHERE id = $1{}", for_update(pool));
         let existing: Option<(i64, String, i64, String)> =
             sqlx::query_as(&by_id).bind(s.id).fetch_optional(&mut *tx).await?;
-        let select = format!("{REPORT_SELECT} WHERE r.id = $1");
-        match existing {
-            Some((user_id, period_key, revision, status)) => {
-                if user_id != s.user_id {
-                    return Err(PutError::IdTaken { period_key: None });
-                }
-                if period_key != s.period_key {
-                    return Err(PutError::IdTaken { period_key: Some(period_key) });
-                }
-                let latest: String = sqlx::query_scalar(
-                    "SELECT content FROM report_revisions WHERE report_id = $1 AND revision = $2",
-                )
-                .bind(s.id).bind(revision).fetch_one(&mut *tx).await?;
-                if latest == s.content {
-                    let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
-                    return Ok(Stored::Replayed(row));
-                }
-                if s.received_at >= s.locks_at {
-                    let open: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM reopenings WHERE report_id = $1 AND until > $2",
-                    )
-                    .bind(s.id).bind(s.received_at).fetch_one(&mut *tx).await?;
-                    if open == 0 {
-                        return Err(PutError::Locked { locks_at: s.locks_at });
-                    }
-                }
-                let answers: Option<i64> = if status == "needs_clarification" {
-                    sqlx::query_scalar("SELECT MAX(id) FROM reviews WHERE report_id = $1")
-                        .bind(s.id).fetch_one(&mut *tx).await?
-                } else {
-                    None
-                };
-                sqlx::query("UPDATE reports SET revision = $1, status = 'submitted', updated_at = $2 WHERE id = $3")
-                    .bind(revision + 1).bind(s.received_at).bind(s.id)
-                    .execute(&mut *tx).await?;
-                sqlx::query(INSERT_REVISION)
-                    .bind(s.id).bind(revision + 1).bind(s.content).bind(s.outcome_ids)
-                    .bind(s.received_at).bind(answers)
-                    .execute(&mut *tx).await?;
-                let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(Stored::Revised(row))
-            }
-            None => {
-                let other: Option<String> = sqlx::query_scalar(
-                    "SELECT id FROM reports WHERE user_id = $1 AND period_key = $2",
-                )
-                .bind(s.user_id).bind(s.period_key).fetch_optional(&mut *tx).await?;
-                if let Some(existing_id) = other {
-                    return Err(PutError::PeriodTaken { existing_id });
-                }
-                let inserted = sqlx::query(
-                    "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, revision, \
-                     status, late, first_received_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 1, 'submitted', $7, $8, $8)",
-                )
-                .bind(s.id).bind(s.user_id).bind(s.org_unit).bind(s.period_key)
-                .bind(s.period_start).bind(s.period_end).bind(i64::from(s.late)).bind(s.received_at)
-                .execute(&mut *tx).await;
-                if let Err(err) = inserted {
-                    return Err(if is_unique_violation(&err) { PutError::Retry } else { err.into() });
-                }
-                sqlx::query(INSERT_REVISION)
-                    .bind(s.id).bind(1_i64).bind(s.content).bind(s.outcome_ids)
-                    .bind(s.received_at).bind(None::<i64>)
-                    .execute(&mut *tx).await?;
-                let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(Stored::Created(row))
+        let Some((user_id, period_key, revision, status)) = existing else {
+            let other: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM reports WHERE user_id = $1 AND period_key = $2",
+            )
+            .bind(s.user_id).bind(s.period_key).fetch_optional(&mut *tx).await?;
+            return Err(match other {
+                Some(existing_id) => PutError::PeriodTaken { existing_id },
+                None => PutError::Db(sqlx::Error::RowNotFound),
+            });
+        };
+        if user_id != s.user_id {
+            return Err(PutError::IdTaken { period_key: None });
+        }
+        if period_key != s.period_key {
+            return Err(PutError::IdTaken { period_key: Some(period_key) });
+        }
+        let latest: String = sqlx::query_scalar(
+            "SELECT content FROM report_revisions WHERE report_id = $1 AND revision = $2",
+        )
+        .bind(s.id).bind(revision).fetch_one(&mut *tx).await?;
+        if latest == s.content {
+            let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
+            return Ok(Stored::Replayed(row));
+        }
+        if s.received_at >= s.locks_at {
+            let open: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reopenings WHERE report_id = $1 AND until > $2",
+            )
+            .bind(s.id).bind(s.received_at).fetch_one(&mut *tx).await?;
+            if open == 0 {
+                return Err(PutError::Locked { locks_at: s.locks_at });
             }
         }
+        let answers: Option<i64> = if status == ReportStatus::NeedsClarification.as_str() {
+            sqlx::query_scalar("SELECT MAX(id) FROM reviews WHERE report_id = $1")
+                .bind(s.id).fetch_one(&mut *tx).await?
+        } else {
+            None
+        };
+        sqlx::query("UPDATE reports SET revision = $1, status = 'submitted', updated_at = $2 WHERE id = $3")
+            .bind(revision + 1).bind(s.received_at).bind(s.id)
+            .execute(&mut *tx).await?;
+        sqlx::query(INSERT_REVISION)
+            .bind(s.id).bind(revision + 1).bind(s.content).bind(s.outcome_ids.join(" "))
+            .bind(s.received_at).bind(answers)
+            .execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM outcomes WHERE report_id = $1").bind(s.id).execute(&mut *tx).await?;
+        if !s.outcome_ids.is_empty() {
+            outcome_rows(s).build().execute(&mut *tx).await?;
+        }
+        let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Stored::Revised(row))
     })
-}
-
-fn pool_for_update<P: BeginWrite>(_: &P) -> &'static str {
-    P::FOR_UPDATE
 }
 
 const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, received_at, answers_review_id) \
      VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// The INSERT of the submission's outcome ids into `outcomes`.
+fn outcome_rows<'a, DB>(s: &'a Submission<'a>) -> QueryBuilder<'a, DB>
+where
+    DB: sqlx::Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut query =
+        QueryBuilder::new("INSERT INTO outcomes (report_id, outcome_id, user_id, period_start) ");
+    query.push_values(s.outcome_ids, |mut row, outcome| {
+        row.push_bind(s.id)
+            .push_bind(*outcome)
+            .push_bind(s.user_id)
+            .push_bind(s.period_start);
+    });
+    query
+}
 
 #[instrument(skip_all)]
 pub async fn get(db: &Db, id: &str) -> Result<Option<ReportRow>, sqlx::Error> {
@@ -253,21 +256,41 @@ pub async fn last_before(
     on_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(before).fetch_optional(pool).await)
 }
 
-/// Outcome ids of the user's reports for periods starting before `before`: what a new
-/// outcome may `continue`.
+/// Outcome ids of the user's reports for periods starting before `before`: everything a
+/// new outcome may `continue` (for the browser, which checks drafts offline).
 #[instrument(skip_all)]
 pub async fn continuable_ids(
     db: &Db,
     user_id: i64,
     before: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
-    const SQL: &str = "SELECT v.outcome_ids FROM report_revisions v JOIN reports r \
-         ON r.id = v.report_id AND r.revision = v.revision WHERE r.user_id = $1 AND r.period_start < $2";
-    let lists: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).bind(before).fetch_all(pool).await)?;
-    Ok(lists
-        .iter()
-        .flat_map(|l| l.split_whitespace().map(str::to_owned))
-        .collect())
+    const SQL: &str = "SELECT DISTINCT outcome_id FROM outcomes WHERE user_id = $1 AND period_start < $2 \
+         ORDER BY outcome_id";
+    on_pool!(db, pool => sqlx::query_scalar(SQL).bind(user_id).bind(before).fetch_all(pool).await)
+}
+
+/// Which of `named` are outcome ids of the user's reports for periods starting before
+/// `before`: only the ids a submission's `continues` names are looked up.
+#[instrument(skip_all, fields(named = named.len()))]
+pub async fn continuable_among(
+    db: &Db,
+    user_id: i64,
+    before: &str,
+    named: &[&str],
+) -> Result<Vec<String>, sqlx::Error> {
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_pool!(db, pool => {
+        let mut query = QueryBuilder::new("SELECT DISTINCT outcome_id FROM outcomes WHERE user_id = ");
+        query.push_bind(user_id).push(" AND period_start < ").push_bind(before).push(" AND outcome_id IN (");
+        let mut list = query.separated(", ");
+        for id in named {
+            list.push_bind(*id);
+        }
+        query.push(")");
+        query.build_query_scalar().fetch_all(pool).await
+    })
 }
 
 #[instrument(skip_all)]
@@ -286,9 +309,8 @@ pub async fn latest_content(db: &Db, id: &str) -> Result<Option<String>, sqlx::E
 
 #[instrument(skip_all)]
 pub async fn reviews(db: &Db, id: &str) -> Result<Vec<Review>, sqlx::Error> {
-    const SQL: &str = "SELECT v.id, v.revision, v.reviewer_id, u.username AS reviewer, v.verdict, v.question, v.created_at \
-         FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.report_id = $1 ORDER BY v.id";
-    on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_all(pool).await)
+    let sql = format!("{REVIEW_SELECT} WHERE v.report_id = $1 ORDER BY v.id");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_all(pool).await)
 }
 
 #[instrument(skip_all)]
@@ -303,14 +325,16 @@ pub struct Filter {
     pub scope: Option<DivisionCode>,
     pub user_id: Option<i64>,
     pub period_key: Option<String>,
-    pub status: Option<String>,
-    pub after: Option<String>,
-    pub limit: u32,
+    pub status: Option<ReportStatus>,
 }
 
 /// One keyset page of reports in id order (ids are random UUIDs: no ordering by person or volume).
 #[instrument(skip_all)]
-pub async fn list(db: &Db, filter: &Filter) -> Result<Vec<ReportRow>, sqlx::Error> {
+pub async fn list(
+    db: &Db,
+    filter: &Filter,
+    window: &Window<String>,
+) -> Result<Vec<ReportRow>, sqlx::Error> {
     let (low, high) = filter.scope.as_ref().map_or(
         (String::new(), "~".to_owned()),
         DivisionCode::subtree_bounds,
@@ -322,22 +346,26 @@ pub async fn list(db: &Db, filter: &Filter) -> Result<Vec<ReportRow>, sqlx::Erro
     );
     on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(&low).bind(&high).bind(filter.user_id).bind(filter.period_key.as_deref())
-        .bind(filter.status.as_deref()).bind(filter.after.as_deref().unwrap_or(""))
-        .bind(i64::from(filter.limit))
+        .bind(filter.status.map(ReportStatus::as_str)).bind(window.after.as_str())
+        .bind(window.fetch())
         .fetch_all(pool).await)
 }
 
-/// Reports for `period_key` from villages inside `scope`.
+/// Reports for `period_key` of the cadres posted inside `scope` on the local date `day`:
+/// found by who wrote them, so a cadre's report counts wherever they serve.
 #[instrument(skip_all)]
-pub async fn for_period_in(
+pub async fn for_period_of_posted(
     db: &Db,
     scope: &DivisionCode,
+    day: &str,
     period_key: &str,
 ) -> Result<Vec<ReportRow>, sqlx::Error> {
     let (low, high) = scope.subtree_bounds();
-    let sql =
-        format!("{REPORT_SELECT} WHERE r.period_key = $1 AND r.org_unit >= $2 AND r.org_unit < $3");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(period_key).bind(&low).bind(&high).fetch_all(pool).await)
+    let sql = format!(
+        "{REPORT_SELECT} WHERE r.period_key = $4 AND r.user_id IN (SELECT p.user_id FROM postings p \
+         WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $3))"
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(day).bind(period_key).fetch_all(pool).await)
 }
 
 /// Stores a review of the report's current revision and sets its status, in one transaction.
@@ -347,29 +375,25 @@ pub async fn review(
     db: &Db,
     id: &str,
     reviewer_id: i64,
-    verdict: &str,
+    verdict: Verdict,
     question: Option<&str>,
     at: i64,
 ) -> Result<Option<Review>, sqlx::Error> {
+    let select = format!("{REVIEW_SELECT} WHERE v.id = $1");
     on_pool!(db, pool => {
-        let for_update = pool_for_update(pool);
         let mut tx = pool.begin_write().await?;
-        let revision: Option<i64> = sqlx::query_scalar(&format!("SELECT revision FROM reports WHERE id = $1{for_update}"))
+        let revision: Option<i64> = sqlx::query_scalar(&format!("SELECT revision FROM reports WHERE id = $1{}", for_update(pool)))
             .bind(id).fetch_optional(&mut *tx).await?;
         let Some(revision) = revision else { return Ok(None) };
         let review_id: i64 = sqlx::query_scalar(
             "INSERT INTO reviews (report_id, revision, reviewer_id, verdict, question, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(id).bind(revision).bind(reviewer_id).bind(verdict).bind(question).bind(at)
+        .bind(id).bind(revision).bind(reviewer_id).bind(verdict.as_str()).bind(question).bind(at)
         .fetch_one(&mut *tx).await?;
         sqlx::query("UPDATE reports SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(verdict).bind(at).bind(id).execute(&mut *tx).await?;
-        let review: Review = sqlx::query_as(
-            "SELECT v.id, v.revision, v.reviewer_id, u.username AS reviewer, v.verdict, v.question, v.created_at \
-             FROM reviews v JOIN users u ON u.id = v.reviewer_id WHERE v.id = $1",
-        )
-        .bind(review_id).fetch_one(&mut *tx).await?;
+            .bind(ReportStatus::from(verdict).as_str()).bind(at).bind(id).execute(&mut *tx).await?;
+        let review: Review = sqlx::query_as(&select).bind(review_id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok(Some(review))
     })

@@ -1,23 +1,20 @@
 //! Storage of people: one role and one org unit each, an argon2 hash, never a password.
 
-use super::{Db, audit, on_pool};
+use super::{BeginWrite, Db, audit, on_pool};
+use jianfu_core::Role;
 use serde::Serialize;
 use sqlx::FromRow;
 use tracing::instrument;
 
-/// A user as the API shows it (never the hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+/// A user as stored, without the hash (serialised into audit entries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct User {
     pub id: i64,
-    #[schema(example = "wang.li")]
     pub username: String,
-    #[schema(example = "王丽")]
     pub display_name: String,
-    /// cadre, reviewer or admin.
-    #[schema(example = "cadre")]
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     /// The division code of the unit the user serves or oversees.
-    #[schema(example = "130928101201")]
     pub org_unit: String,
 }
 
@@ -34,7 +31,7 @@ pub struct Credentials {
 pub struct NewUser {
     pub username: String,
     pub display_name: String,
-    pub role: jianfu_core::Role,
+    pub role: Role,
     pub org_unit: String,
     pub password_hash: String,
 }
@@ -47,27 +44,36 @@ pub enum CreateError {
     Db(#[from] sqlx::Error),
 }
 
+const COLUMNS: &str = "id, username, display_name, role, org_unit";
+
 #[instrument(skip_all)]
 pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>, sqlx::Error> {
-    const SQL: &str = "SELECT id, username, display_name, role, org_unit, password_hash FROM users WHERE username = $1";
-    on_pool!(db, pool => sqlx::query_as(SQL).bind(username).fetch_optional(pool).await)
+    let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = $1");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(username).fetch_optional(pool).await)
 }
 
 #[instrument(skip_all)]
 pub async fn get(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
-    const SQL: &str = "SELECT id, username, display_name, role, org_unit FROM users WHERE id = $1";
-    on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+}
+
+#[instrument(skip_all)]
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
+    on_pool!(db, pool => sqlx::query_as(&sql).bind(username).fetch_optional(pool).await)
 }
 
 /// Stores `new` and its audit entry in one transaction; a taken username changes nothing.
 #[instrument(skip_all)]
 pub async fn create(db: &Db, new: &NewUser, mut entry: audit::Entry) -> Result<User, CreateError> {
-    const SQL: &str = "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6) \
-                       RETURNING id, username, display_name, role, org_unit";
+    let sql = format!(
+        "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+    );
     let result: Result<User, sqlx::Error> = on_pool!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        let user: User = sqlx::query_as(SQL)
+        let mut tx = pool.begin_write().await?;
+        let user: User = sqlx::query_as(&sql)
             .bind(&new.username)
             .bind(&new.display_name)
             .bind(&new.password_hash)
@@ -101,7 +107,7 @@ pub async fn set_password(
 ) -> Result<bool, sqlx::Error> {
     const SQL: &str = "UPDATE users SET password_hash = $1 WHERE username = $2";
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let changed = sqlx::query(SQL).bind(password_hash).bind(username).execute(&mut *tx).await?.rows_affected();
         if changed == 1 {
             audit::insert(&entry).execute(&mut *tx).await?;
@@ -109,11 +115,4 @@ pub async fn set_password(
         tx.commit().await?;
         Ok(changed == 1)
     })
-}
-
-#[instrument(skip_all)]
-pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>, sqlx::Error> {
-    const SQL: &str =
-        "SELECT id, username, display_name, role, org_unit FROM users WHERE username = $1";
-    on_pool!(db, pool => sqlx::query_as(SQL).bind(username).fetch_optional(pool).await)
 }

@@ -1,14 +1,14 @@
 //! `POST /api/v1/auth/login` and `GET /api/v1/me`.
 
-use super::error::{ApiError, ErrorBody, ErrorCode};
+use super::error::{ApiError, ErrorBody};
 use super::extract::Json;
-use crate::app::AppState;
-use crate::auth::{AuthUser, password};
-use crate::db::{self, org_units::OrgUnit, users::User};
+use super::wire::{OrgUnitView, UserView};
+use crate::service::{Actor, accounts};
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
-use jianfu_core::{DivisionCode, Role};
+use jianfu_core::DivisionCode;
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -31,7 +31,7 @@ pub struct LoginResponse {
     pub token_type: &'static str,
     /// Unix seconds.
     pub expires_at: i64,
-    pub user: User,
+    pub user: UserView,
 }
 
 /// Exchange a username and password for a bearer token.
@@ -45,23 +45,18 @@ pub async fn login(
     State(state): State<AppState>,
     Json(request): Json<LoginRequest>,
 ) -> Result<axum::Json<LoginResponse>, ApiError> {
-    let credentials = db::users::credentials(&state.db, request.username.trim()).await?;
-    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
-    // Runs the same argon2 work whether or not the user exists.
-    let valid = password::verify(stored_hash, request.password).await?;
-    let user = match credentials {
-        Some(c) if valid => c.user,
-        _ => return Err(ApiError::new(ErrorCode::BadCredentials)),
-    };
-    let role: Role = user.role.parse().map_err(|e| ApiError::internal(&e))?;
+    let user = accounts::authenticate(&state.services, &request.username, request.password).await?;
     let unit = DivisionCode::parse(&user.org_unit).map_err(|e| ApiError::internal(&e))?;
-    let (token, claims) = state.keys.issue(user.id, role, unit, db::now())?;
-    tracing::info!(user_id = user.id, %role, "login");
+    let (token, claims) = state
+        .keys
+        .issue(user.id, user.role, unit, crate::db::now())
+        .map_err(|e| ApiError::internal(&e))?;
+    tracing::info!(user_id = user.id, role = %user.role, "login");
     Ok(axum::Json(LoginResponse {
         token,
         token_type: "Bearer",
         expires_at: claims.exp,
-        user,
+        user: user.into(),
     }))
 }
 
@@ -72,28 +67,19 @@ pub struct Me {
     pub display_name: String,
     #[schema(example = "cadre")]
     pub role: String,
-    pub org_unit: OrgUnit,
+    pub org_unit: OrgUnitView,
 }
 
 /// Who the bearer is, with their org unit.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-pub async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<axum::Json<Me>, ApiError> {
-    let user = db::users::get(&state.db, auth.id).await?.ok_or_else(|| {
-        ApiError::new(ErrorCode::InvalidToken)
-            .details(serde_json::json!({ "reason": "the user no longer exists" }))
-    })?;
-    let org_unit = db::org_units::get(&state.db, &auth.unit)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(ErrorCode::OrgUnitNotFound)
-                .details(serde_json::json!({ "code": auth.unit }))
-        })?;
+pub async fn me(State(state): State<AppState>, actor: Actor) -> Result<axum::Json<Me>, ApiError> {
+    let (user, unit) = accounts::me(&state.services, &actor).await?;
     Ok(axum::Json(Me {
         id: user.id,
         username: user.username,
         display_name: user.display_name,
-        role: user.role,
-        org_unit,
+        role: user.role.to_string(),
+        org_unit: unit.into(),
     }))
 }

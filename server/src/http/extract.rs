@@ -1,11 +1,16 @@
 //! Extractors whose rejections speak the API's error format: malformed JSON, a wrong
-//! content type, an oversized body or a bad query string all become an [`ApiError`].
+//! content type, an oversized body or a bad query string all become an [`ApiError`];
+//! and the caller, an [`Actor`] proven by a bearer token.
 
 use super::error::{ApiError, ErrorCode};
+use crate::auth::jwt::TokenError;
+use crate::service::Actor;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -137,5 +142,44 @@ where
             .await
             .map(CsvBody)
             .map_err(|e| from_bytes_rejection(&e, limit))
+    }
+}
+
+/// The caller, proven by a valid bearer token. What they may do is checked by the service
+/// they call, with their role and subtree.
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::InvalidToken)
+                    .details(json!({ "reason": "expected `Authorization: Bearer <token>`" }))
+            })?;
+        let claims = state.keys.verify(token.trim()).map_err(token_error)?;
+        Ok(Actor {
+            id: claims.user_id().map_err(token_error)?,
+            role: claims.role,
+            unit: claims.unit,
+        })
+    }
+}
+
+fn token_error(e: TokenError) -> ApiError {
+    match e {
+        TokenError::Expired => ApiError::new(ErrorCode::TokenExpired),
+        TokenError::Invalid(reason) => {
+            ApiError::new(ErrorCode::InvalidToken).details(json!({ "reason": reason }))
+        }
     }
 }

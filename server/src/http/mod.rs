@@ -1,7 +1,10 @@
 //! The HTTP API under `/api/v1`, one module per resource, plus the static pages of `web/`.
+//! Handlers are thin: parse the request, call the service with the actor, map the result
+//! to the wire types declared next to them (the OpenAPI document is made from those).
 
 pub mod auth;
-pub mod common;
+pub mod boundaries;
+pub mod data_needs;
 pub mod error;
 pub mod extract;
 pub mod me;
@@ -11,9 +14,11 @@ pub mod oversight;
 pub mod policies;
 pub mod postings;
 pub mod reports;
+pub mod templates;
 pub mod users;
+pub mod wire;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
@@ -34,9 +39,12 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
     let api = Router::new()
         .merge(auth::router())
         .merge(org_units::router())
+        .merge(boundaries::router())
         .merge(users::router())
         .merge(postings::router())
+        .merge(templates::router())
         .merge(policies::router())
+        .merge(data_needs::router())
         .merge(reports::router())
         .merge(me::router())
         .merge(oversight::router())

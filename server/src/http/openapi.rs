@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and served at
 //! `/api/v1/openapi.json`.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -23,30 +23,30 @@ use utoipa::{Modify, OpenApi};
         super::postings::list_postings,
         super::postings::create_exemption,
         super::postings::list_exemptions,
-        super::policies::create_template,
-        super::policies::update_template,
-        super::policies::get_template,
-        super::policies::list_templates,
+        super::templates::create_template,
+        super::templates::update_template,
+        super::templates::get_template,
+        super::templates::list_templates,
         super::policies::get_policy,
         super::policies::put_policy,
         super::policies::declare_emergency,
         super::policies::list_emergencies,
-        super::policies::register_data_need,
-        super::policies::list_data_needs,
+        super::data_needs::register_data_need,
+        super::data_needs::list_data_needs,
         super::policies::burden_ledger,
-        super::policies::put_boundary,
-        super::policies::get_boundary,
+        super::boundaries::put_boundary,
+        super::boundaries::get_boundary,
         super::reports::put,
         super::reports::get_one,
         super::reports::list,
         super::reports::review,
         super::reports::reopen,
-        super::me::periods,
+        super::me::my_periods,
         super::me::period_context,
         super::oversight::completeness,
         super::oversight::audit_log,
     ),
-    components(schemas(super::error::ErrorBody)),
+    components(schemas(super::error::ErrorBody, super::org_units::LineErrorView)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Login and the caller's identity"),

@@ -1,23 +1,97 @@
 //! What reviewers and admins look at: completeness per unit and period (R2, R6) — who
 //! reported on time, late, who is missing or exempt, never a ranking — and the audit log.
 
-use super::common::{page_limit, parse_period, scoped_unit};
 use super::error::{ApiError, ErrorBody};
 use super::extract::Query;
-use crate::app::AppState;
-use crate::auth::AuthUser;
-use crate::db::audit;
-use crate::reporting::{self, Completeness};
+use super::wire::mirror;
+use crate::db::audit::Stored;
+use crate::service::completeness::{self, Completeness as Computed, Counts, Person};
+use crate::service::{Actor, audit};
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use jianfu_core::Role;
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/completeness", get(completeness))
         .route("/audit", get(audit_log))
+}
+
+mirror! {
+    /// How many cadres of a unit stand where for one period. Never a ranking.
+    CountsView from Counts {
+        /// Cadres posted on the period's last day, whose policy has this cadence.
+        expected: u32,
+        on_time: u32,
+        late: u32,
+        missing: u32,
+        exempt: u32,
+        /// Not yet due (due date + grace has not passed).
+        open: u32,
+    }
+}
+
+mirror! {
+    /// A person in a completeness list: who, and where they serve.
+    PersonView from Person {
+        user_id: i64,
+        username: String,
+        display_name: String,
+        /// The village of the posting.
+        org_unit: String,
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitCounts {
+    pub code: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub counts: CountsView,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Completeness {
+    pub unit: String,
+    #[schema(example = "weekly:2026-11-16")]
+    pub period: String,
+    pub counts: CountsView,
+    /// One row per direct child unit that has expected cadres, in code order.
+    pub units: Vec<UnitCounts>,
+    /// Who has not reported although due date + grace has passed, by village then username.
+    pub missing: Vec<PersonView>,
+    /// Who is exempt for this period, by village then username.
+    pub exempt: Vec<PersonView>,
+    /// Who reported late, by village then username.
+    pub late: Vec<PersonView>,
+    /// Cadres posted in the subtree whose policy has another cadence: not counted here.
+    pub other_cadence: u32,
+}
+
+impl From<Computed> for Completeness {
+    fn from(c: Computed) -> Self {
+        let people = |list: Vec<Person>| list.into_iter().map(PersonView::from).collect();
+        Completeness {
+            unit: c.unit,
+            period: c.period,
+            counts: c.counts.into(),
+            units: c
+                .units
+                .into_iter()
+                .map(|u| UnitCounts {
+                    code: u.code,
+                    name: u.name,
+                    counts: u.counts.into(),
+                })
+                .collect(),
+            missing: people(c.missing),
+            exempt: people(c.exempt),
+            late: people(c.late),
+            other_cadence: c.other_cadence,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -37,22 +111,35 @@ pub struct CompletenessQuery {
         (status = 422, description = "invalid_period, invalid_query", body = ErrorBody)))]
 pub async fn completeness(
     State(state): State<AppState>,
-    auth: AuthUser,
+    actor: Actor,
     Query(query): Query<CompletenessQuery>,
 ) -> Result<axum::Json<Completeness>, ApiError> {
-    auth.require_role(&[Role::Reviewer, Role::Admin])?;
-    let unit = scoped_unit(&auth, query.unit.as_deref())?;
-    let now = state.clock.now();
-    let period = match &query.period {
-        Some(key) => parse_period(key)?,
-        None => reporting::effective(&state.db, &unit, now)
-            .await?
-            .ok_or_else(|| reporting::policy_not_found(&unit))?
-            .current(state.clock.timestamp()),
-    };
-    Ok(axum::Json(
-        reporting::completeness(&state.db, &unit, &period, now).await?,
-    ))
+    let computed = completeness::of_unit(
+        &state.services,
+        &actor,
+        query.unit.as_deref(),
+        query.period.as_deref(),
+    )
+    .await?;
+    Ok(axum::Json(computed.into()))
+}
+
+mirror! {
+    /// One entry of the audit log.
+    AuditEntry from Stored {
+        id: i64,
+        /// Unix seconds.
+        at: i64,
+        actor_id: Option<i64>,
+        actor: String,
+        #[schema(example = "policies.put")]
+        action: String,
+        scope: String,
+        target: String,
+        /// JSON text of the state before, when there was one.
+        before: Option<String>,
+        after: Option<String>,
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -67,7 +154,7 @@ pub struct AuditQuery {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
-    pub items: Vec<audit::Stored>,
+    pub items: Vec<AuditEntry>,
     /// Pass as `before` for the next page; null on the last page.
     pub next_before: Option<i64>,
 }
@@ -77,15 +164,19 @@ pub struct AuditPage {
     responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,
-    auth: AuthUser,
+    actor: Actor,
     Query(query): Query<AuditQuery>,
 ) -> Result<axum::Json<AuditPage>, ApiError> {
-    auth.require_role(&[Role::Admin])?;
-    let unit = scoped_unit(&auth, query.unit.as_deref())?;
-    let limit = page_limit(query.limit)?;
-    let items = audit::list(&state.db, &unit, query.before, limit).await?;
-    let next_before = (items.len() == limit as usize)
-        .then(|| items.last().map(|e| e.id))
-        .flatten();
-    Ok(axum::Json(AuditPage { items, next_before }))
+    let page = audit::list(
+        &state.services,
+        &actor,
+        query.unit.as_deref(),
+        query.before,
+        query.limit,
+    )
+    .await?;
+    Ok(axum::Json(AuditPage {
+        items: page.items.into_iter().map(AuditEntry::from).collect(),
+        next_before: page.next,
+    }))
 }

@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Read};
 pub const MAX_LISTED_ERRORS: usize = 100;
 
 /// One problem in an import file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineError {
     /// 1-based line number in the (decompressed) file.
     pub line: u64,
@@ -24,7 +24,7 @@ pub struct LineError {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     /// Rows taken from the file (after the prefix filter, duplicates counted once).
     pub rows: usize,

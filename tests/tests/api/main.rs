@@ -3,6 +3,7 @@
 mod auth;
 mod errors;
 mod faults;
+mod invariants;
 mod openapi;
 mod org_units;
 mod reporting;
@@ -10,3 +11,4 @@ mod scopes;
 mod storage;
 mod story;
 mod users;
+mod verdicts;

@@ -2,7 +2,7 @@
 
 use jianfu_core::DivisionCode;
 use jianfu_server::db::{self, Db};
-use jianfu_server::import::{self, ImportError, Importer};
+use jianfu_server::service::import::{self, ImportError, Importer};
 use jianfu_tests::{COUNTY, TestApp, on_both_engines};
 use std::fmt::Write as _;
 
@@ -24,13 +24,20 @@ fn cli() -> Importer {
 
 async fn children_and_paths_follow_the_codes(app: TestApp) {
     let county = DivisionCode::parse(COUNTY).unwrap();
-    let townships = db::org_units::children(&app.db, &county, None, 100)
+    let first = db::page::Window {
+        after: String::new(),
+        limit: 100,
+    };
+    let townships = db::org_units::children(&app.db, &county, &first)
         .await
         .unwrap();
     assert_eq!(townships.len(), 11, "吴桥县 has 11 townships");
     assert!(townships.windows(2).all(|w| w[0].code < w[1].code));
-    let after = DivisionCode::parse(&townships[4].code).unwrap();
-    let rest = db::org_units::children(&app.db, &county, Some(&after), 100)
+    let after = db::page::Window {
+        after: townships[4].code.clone(),
+        limit: 100,
+    };
+    let rest = db::org_units::children(&app.db, &county, &after)
         .await
         .unwrap();
     assert_eq!(rest.len(), 6);

@@ -3,7 +3,10 @@
 //!
 //! [`ErrorCode`] is the catalogue: each stable machine-readable code, its status and
 //! its default messages live in the table below and nowhere else. The README lists
-//! the same table, and a test keeps the two in step.
+//! the same table, and a test keeps the two in step. How each refusal of the services
+//! becomes one of these is in [`refusal`], once.
+
+mod refusal;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -132,6 +135,8 @@ error_codes! {
     PeriodLocked = ("period_locked", CONFLICT, "该周期已锁定，需审核人重新开放后才能修改", "the period is locked: a reviewer must reopen it"),
     /// No report has this id (or it is not yours to see).
     ReportNotFound = ("report_not_found", NOT_FOUND, "没有这份报告", "no such report"),
+    /// The database cannot be reached or cannot write (a full disk, a stopped server); try again after `Retry-After`.
+    StorageUnavailable = ("storage_unavailable", SERVICE_UNAVAILABLE, "存储暂时不可用，请稍后重试", "storage is unavailable for now: try again later"),
     /// Something failed on the server; the detail is in the server log, not here.
     Internal = ("internal", INTERNAL_SERVER_ERROR, "服务器内部错误", "internal server error"),
 }
@@ -235,32 +240,20 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.code.status(), axum::Json(self.body())).into_response()
+        let status = self.code.status();
+        let mut response = (status, axum::Json(self.body())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
+        response
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        ApiError::internal(&err)
-    }
-}
-
-impl From<jianfu_core::DivisionCodeError> for ApiError {
-    fn from(err: jianfu_core::DivisionCodeError) -> Self {
-        use jianfu_core::DivisionCodeError as E;
-        let (zh, en): (String, String) = match &err {
-            E::NotDigits(text) => (
-                format!("行政区划代码只能由数字组成，收到 {text:?}"),
-                err.to_string(),
-            ),
-            E::BadLength(n) => (
-                format!("行政区划代码应为 2、4、6、9 或 12 位数字，收到 {n} 位"),
-                err.to_string(),
-            ),
-        };
-        ApiError::new(ErrorCode::InvalidDivisionCode).message(zh, en)
-    }
-}
+/// How long a client should wait before retrying after a 503.
+const RETRY_AFTER_SECONDS: &str = "5";
 
 #[cfg(test)]
 mod tests {
@@ -291,7 +284,7 @@ mod tests {
 
     #[test]
     fn the_readme_lists_every_code_with_its_status() {
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../../../../README.md");
         for code in ErrorCode::ALL {
             let row = format!("| `{}` | {} |", code.as_str(), code.status().as_u16());
             assert!(

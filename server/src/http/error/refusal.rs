@@ -1,0 +1,263 @@
+//! Each refusal of the services, once: its status and code (from the catalogue), its words
+//! in Chinese and English, and the numbers behind it. This file is one `match` by design:
+//! every service error is answered here and nowhere else.
+
+use super::{ApiError, ErrorCode};
+use crate::service::Error;
+use jianfu_core::Problem;
+use jianfu_core::template::Refusal;
+use serde_json::{Value, json};
+
+impl From<Error> for ApiError {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per refusal, read as a table"
+    )]
+    fn from(err: Error) -> Self {
+        use ErrorCode as C;
+        match err {
+            Error::ForbiddenRole { role, allowed } => {
+                let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+                ApiError::new(C::ForbiddenRole)
+                    .message(
+                        format!("此操作需要角色 {}，您的角色是 {role}", names.join(" / ")),
+                        format!("this needs the role {}, yours is {role}", names.join(" or ")),
+                    )
+                    .details(json!({ "role": role, "allowed": names }))
+            }
+            Error::OutOfScope { unit, scope } => ApiError::new(C::OutOfScope)
+                .message(
+                    format!("{unit} 不在您的管辖范围 {scope} 之内"),
+                    format!("{unit} is outside your subtree {scope}"),
+                )
+                .details(json!({ "unit": unit, "scope": scope })),
+            Error::NotYourReport { id } => ApiError::new(C::OutOfScope)
+                .message("这不是您的报告", "this report is not yours")
+                .details(json!({ "id": id })),
+            Error::BadCredentials => ApiError::new(C::BadCredentials),
+            Error::UnknownAccount => ApiError::new(C::InvalidToken)
+                .details(json!({ "reason": "the user no longer exists" })),
+            Error::Invalid(problem) => problem_error(C::ValidationFailed, *problem),
+            Error::InvalidQuery(problem) => problem_error(C::InvalidQuery, *problem),
+            Error::InvalidDivisionCode {
+                field,
+                value,
+                error,
+            } => problem_error(C::InvalidDivisionCode, error.to_problem(field))
+                .details(json!({ "field": field, "value": value })),
+            Error::InvalidPeriod(problem) => {
+                let reason = json!({ "reason": problem.code, "field": problem.field });
+                problem_error(C::InvalidPeriod, *problem).details(reason)
+            }
+            Error::UnknownTimeZone { name } => ApiError::new(C::UnknownTimeZone)
+                .message(
+                    format!("未知的时区 {name:?}，例如 Asia/Shanghai"),
+                    format!("unknown time zone {name:?}; e.g. Asia/Shanghai"),
+                )
+                .details(json!({ "field": "time_zone", "value": name })),
+            Error::InvalidReportId { value } => ApiError::new(C::InvalidReportId)
+                .message(
+                    format!("报告编号 {value:?} 不是 UUID"),
+                    format!("the report id {value:?} is not a UUID"),
+                )
+                .details(json!({ "field": "id", "value": value })),
+            Error::InvalidBoundary(problem) => {
+                let reason = json!({ "reason": problem.code });
+                problem_error(C::InvalidBoundary, *problem).details(reason)
+            }
+            Error::OrgUnitNotFound(code) => ApiError::new(C::OrgUnitNotFound)
+                .message(
+                    format!("没有代码为 {code} 的行政单位"),
+                    format!("no org unit has the code {code}"),
+                )
+                .details(json!({ "code": code })),
+            Error::NoBoundary(code) => ApiError::new(C::OrgUnitNotFound)
+                .message(format!("{code} 没有边界"), format!("{code} has no boundary"))
+                .details(json!({ "code": code })),
+            Error::UserNotFound { username } => ApiError::new(C::UserNotFound)
+                .message(
+                    format!("没有用户名为 {username:?} 的用户"),
+                    format!("no user is named {username:?}"),
+                )
+                .details(json!({ "field": "username", "value": username })),
+            Error::TemplateNotFound { id } => ApiError::new(C::TemplateNotFound)
+                .message(
+                    format!("没有编号为 {id} 的模板"),
+                    format!("no template has the id {id}"),
+                )
+                .details(json!({ "id": id })),
+            Error::ReportNotFound { id } => ApiError::new(C::ReportNotFound)
+                .message(
+                    format!("没有编号为 {id} 的报告"),
+                    format!("no report has the id {id}"),
+                )
+                .details(json!({ "id": id })),
+            Error::PolicyNotFound { unit } => ApiError::new(C::PolicyNotFound)
+                .message(
+                    format!("{unit} 及其上级单位都没有设置填报规则"),
+                    format!("no policy on {unit} or any of its ancestors"),
+                )
+                .details(json!({ "unit": unit })),
+            Error::OrgUnitExists(code) => {
+                ApiError::new(C::OrgUnitExists).details(json!({ "code": code }))
+            }
+            Error::ParentNotFound { code, parent: None } => ApiError::new(C::ParentNotFound)
+                .details(json!({ "code": code, "reason": "a province has no parent to attach to" })),
+            Error::ParentNotFound {
+                code,
+                parent: Some(parent),
+            } => ApiError::new(C::ParentNotFound)
+                .message(
+                    format!("上级单位 {parent} 不存在"),
+                    format!("the parent unit {parent} does not exist"),
+                )
+                .details(json!({ "code": code, "parent_code": parent })),
+            Error::ImportInvalid {
+                error_count,
+                errors,
+            } => ApiError::new(C::ImportInvalid)
+                .message(
+                    format!("导入文件有 {error_count} 处错误，未导入任何数据"),
+                    format!("the import file has {error_count} errors; nothing was imported"),
+                )
+                .details(json!({ "error_count": error_count, "errors": errors })),
+            Error::UsernameTaken { username } => ApiError::new(C::UsernameTaken)
+                .message(
+                    format!("用户名 {username} 已被使用"),
+                    format!("the username {username} is taken"),
+                )
+                .details(json!({ "field": "username", "username": username })),
+            Error::NotACadre { username, role } => ApiError::new(C::NotACadre)
+                .message(
+                    format!("{username} 的角色是 {role}，不是驻村干部"),
+                    format!("{username} is a {role}, not a cadre"),
+                )
+                .details(json!({ "username": username, "role": role })),
+            Error::PostingOverlaps { username, existing } => ApiError::new(C::PostingOverlaps)
+                .message(
+                    format!(
+                        "{username} 在 {} 起已驻 {}，与新安排重叠",
+                        existing.starts_on, existing.org_unit
+                    ),
+                    format!(
+                        "{username} is already posted to {} from {}; the new posting overlaps",
+                        existing.org_unit, existing.starts_on
+                    ),
+                )
+                .details(json!({ "existing": existing })),
+            Error::NotPosted {
+                period,
+                first,
+                last,
+            } => ApiError::new(C::NotPosted)
+                .message(
+                    format!("您在 {first} 至 {last} 没有驻村安排"),
+                    format!("you have no posting between {first} and {last}"),
+                )
+                .details(json!({ "period": period })),
+            Error::Template { kind, problems } => {
+                let code = match kind {
+                    Refusal::TooManyFields => C::TooManyFields,
+                    Refusal::DuplicateField => C::DuplicateField,
+                    Refusal::PhotoRequired => C::PhotoRequired,
+                    Refusal::InvalidField => C::InvalidField,
+                };
+                ApiError::from_problems(code, &problems)
+            }
+            Error::BurdenOverBudget { problem, unit } => {
+                ApiError::from_problems(C::BurdenOverBudget, std::slice::from_ref(&problem))
+                    .details(json!({ "unit": unit }))
+            }
+            Error::CadenceBelowFloor { unit, kind } => ApiError::new(C::CadenceBelowFloor)
+                .message(
+                    format!("{unit} 没有进行中的紧急状态，填报周期不得短于每周（收到 {kind}）"),
+                    format!("no emergency is active for {unit}: the cadence may not be shorter than weekly (got {kind})"),
+                )
+                .details(json!({ "period_kind": kind, "floor": "weekly", "active_emergency": Value::Null })),
+            Error::EmergencyTooLong { days } => {
+                let max = crate::service::emergencies::MAX_EMERGENCY_DAYS;
+                ApiError::new(C::EmergencyTooLong)
+                    .message(
+                        format!("紧急状态应为 1 到 {max} 天，收到 {days} 天"),
+                        format!("an emergency lasts 1 to {max} days, got {days}"),
+                    )
+                    .details(json!({ "field": "days", "min": 1, "max": max, "actual": days }))
+            }
+            Error::DataNeedUnmatched {
+                template_id,
+                label_zh,
+                label_en,
+                fields,
+            } => ApiError::new(C::DataNeedUnmatched)
+                .message(
+                    format!("模板 {template_id} 中没有与“{label_zh}”对应的字段；请提供要新增的字段"),
+                    format!("no field of template {template_id} answers {label_en:?}; supply the field to add"),
+                )
+                .details(json!({ "template_id": template_id, "fields": fields })),
+            Error::ReportInvalid(problems) => ApiError::from_problems(C::ReportInvalid, &problems),
+            Error::PeriodKindMismatch {
+                village,
+                policy_kind,
+                period_kind,
+            } => ApiError::new(C::PeriodKindMismatch)
+                .message(
+                    format!("{village} 的填报周期是 {policy_kind}，不是 {period_kind}"),
+                    format!("the cadence of {village} is {policy_kind}, not {period_kind}"),
+                )
+                .details(json!({ "period_kind": period_kind, "policy_kind": policy_kind })),
+            Error::PeriodNotStarted { period, starts } => ApiError::new(C::PeriodNotStarted)
+                .message(
+                    format!("周期 {period} 尚未开始"),
+                    format!("the period {period} has not started"),
+                )
+                .details(json!({ "period": period, "starts": starts.to_string() })),
+            Error::ReportExistsForPeriod {
+                existing_id,
+                period,
+            } => ApiError::new(C::ReportExistsForPeriod)
+                .message(
+                    format!("周期 {period} 已有报告 {existing_id}，请在原报告上修改"),
+                    format!("the period {period} already has the report {existing_id}: revise that one"),
+                )
+                .details(json!({ "existing_id": existing_id, "period": period })),
+            Error::ReportIdTaken {
+                id,
+                period,
+                existing_period,
+            } => ApiError::new(C::ReportIdTaken)
+                .message(
+                    format!("报告编号 {id} 已用于另一份报告，请换一个新编号"),
+                    format!("the report id {id} is used by another report: make a new id"),
+                )
+                .details(json!({ "id": id, "period": period, "existing_period": existing_period })),
+            Error::PeriodLocked { period, locks_at } => {
+                let at = format_instant(locks_at);
+                ApiError::new(C::PeriodLocked)
+                    .message(
+                        format!("周期 {period} 已于 {at} 锁定，请联系审核人重新开放"),
+                        format!("the period {period} locked at {at}: ask a reviewer to reopen it"),
+                    )
+                    .details(json!({ "locks_at": locks_at, "period": period }))
+            }
+            Error::Storage(e) if crate::db::is_unavailable(&e) => {
+                tracing::warn!(error = %e, "storage unavailable");
+                ApiError::new(C::StorageUnavailable)
+            }
+            Error::Storage(e) => ApiError::internal(&e),
+            Error::Internal(what) => ApiError::internal(&what),
+        }
+    }
+}
+
+/// An error carrying one problem: its words, its details and the field it names.
+fn problem_error(code: ErrorCode, problem: Problem) -> ApiError {
+    let field = json!({ "field": problem.field });
+    ApiError::new(code)
+        .message(problem.message_zh, problem.message_en)
+        .details(problem.details)
+        .details(field)
+}
+
+fn format_instant(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds).map_or_else(|_| seconds.to_string(), |t| t.to_string())
+}

@@ -1,0 +1,149 @@
+//! People: creating accounts (admins in their subtree, or the command line anywhere),
+//! checking a sign-in, and who the caller is.
+
+use super::{Actor, Error, Result, Services, parse_code};
+use crate::auth::password;
+use crate::db::org_units::{self, OrgUnit};
+use crate::db::users::{self, CreateError, NewUser, User};
+use crate::db::{self, audit};
+use jianfu_core::{Problem, Role};
+use serde_json::json;
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 32;
+pub const DISPLAY_NAME_MAX: usize = 64;
+
+/// Who asks for a change that the command line can make too.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    /// A signed-in user, limited to their subtree.
+    Actor(&'a Actor),
+    /// The command line (or a test harness), named in the audit log; anywhere in the tree.
+    System(&'a str),
+}
+
+/// A new account as asked for.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: String,
+    /// The name shown to reviewers; defaults to the username.
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// The division code of the user's unit: a village for a cadre.
+    pub org_unit: String,
+}
+
+fn check_username(username: &str) -> Result<()> {
+    let chars = username.chars().count();
+    let charset_ok = username
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+    if (USERNAME_MIN..=USERNAME_MAX).contains(&chars) && charset_ok {
+        return Ok(());
+    }
+    Err(Error::invalid(Problem::error(
+        "invalid_username",
+        "username",
+        format!(
+            "用户名须为 {USERNAME_MIN} 到 {USERNAME_MAX} 个小写字母、数字或 . _ -，当前为 {chars} 个字符"
+        ),
+        format!(
+            "a username has {USERNAME_MIN} to {USERNAME_MAX} lowercase letters, digits or . _ -; this one has {chars} characters"
+        ),
+        json!({ "field": "username", "min": USERNAME_MIN, "max": USERNAME_MAX, "actual": chars }),
+    )))
+}
+
+/// Checks `account`, makes sure its unit exists (and lies in the actor's subtree), hashes
+/// the password and stores the user with an audit entry.
+pub async fn create(s: &Services, caller: Caller<'_>, account: NewAccount) -> Result<User> {
+    if let Caller::Actor(actor) = caller {
+        actor.require_role(&[Role::Admin])?;
+    }
+    let username = account.username.trim().to_owned();
+    check_username(&username)?;
+    let display_name = super::clean_text(
+        "display_name",
+        account.display_name.as_deref().unwrap_or(&username),
+        jianfu_core::text::TextRule::line(1, DISPLAY_NAME_MAX),
+    )?;
+    password::check_new(&account.password).map_err(Error::Invalid)?;
+    let unit = parse_code(account.org_unit.trim(), "org_unit")?;
+    if let Caller::Actor(actor) = caller {
+        actor.require_scope(&unit)?;
+    }
+    if org_units::get(&s.db, &unit).await?.is_none() {
+        return Err(Error::OrgUnitNotFound(unit));
+    }
+    let new = NewUser {
+        username,
+        display_name,
+        role: account.role,
+        org_unit: unit.to_string(),
+        password_hash: password::hash(account.password)
+            .await
+            .map_err(Error::internal)?,
+    };
+    let entry = match caller {
+        Caller::Actor(actor) => {
+            super::audit::entry(s, actor, "users.create", unit.as_str(), String::new()).await?
+        }
+        Caller::System(name) => audit::Entry {
+            at: db::now(),
+            actor_id: None,
+            actor: name.to_owned(),
+            action: "users.create",
+            scope: unit.to_string(),
+            target: String::new(),
+            before: None,
+            after: None,
+        },
+    };
+    users::create(&s.db, &new, entry)
+        .await
+        .map_err(|e| match e {
+            CreateError::UsernameTaken(username) => Error::UsernameTaken { username },
+            CreateError::Db(e) => Error::Storage(e),
+        })
+}
+
+/// The user whose username and password these are. The same argon2 work is done whether
+/// or not the user exists, and the refusal does not say which was wrong.
+pub async fn authenticate(s: &Services, username: &str, password: String) -> Result<User> {
+    let credentials = users::credentials(&s.db, username.trim()).await?;
+    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let valid = password::verify(stored_hash, password)
+        .await
+        .map_err(Error::internal)?;
+    match credentials {
+        Some(c) if valid => Ok(c.user),
+        _ => Err(Error::BadCredentials),
+    }
+}
+
+/// The caller's account and unit.
+pub async fn me(s: &Services, actor: &Actor) -> Result<(User, OrgUnit)> {
+    let user = users::get(&s.db, actor.id)
+        .await?
+        .ok_or(Error::UnknownAccount)?;
+    let unit = org_units::get(&s.db, &actor.unit)
+        .await?
+        .ok_or_else(|| Error::OrgUnitNotFound(actor.unit.clone()))?;
+    Ok((user, unit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_short_lowercase_words() {
+        assert!(check_username("wang.li").is_ok());
+        assert!(check_username("a_1-b").is_ok());
+        assert!(check_username("ab").is_err());
+        assert!(check_username("Wang").is_err());
+        assert!(check_username("王丽").is_err());
+        assert!(check_username(&"a".repeat(33)).is_err());
+    }
+}

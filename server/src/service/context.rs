@@ -1,0 +1,127 @@
+//! What checking a cadre's report needs, resolved once and cached: the village they served
+//! in the period (from their postings, read each time: they are one indexed query), and
+//! for that village the policy in force and the boundary geotags are checked against.
+//!
+//! The cache holds, per unit, the resolved policy and (for a village) the parsed boundary.
+//! It is emptied by every change that can alter them — a policy, a template, a data need
+//! that adds a field, an emergency, a boundary — through [`Cache::invalidate`]. A load that
+//! started before an invalidation is not stored, so a change is never hidden by a slower
+//! reader. Nothing that depends on the moment (an emergency ending) is cached: a resolved
+//! policy answers for any `now`.
+
+use super::policy::{self, Policy};
+use super::{Error, Result, Services};
+use crate::db::{boundaries, postings};
+use jianfu_core::geofence::Boundary;
+use jianfu_core::period::Period;
+use jianfu_core::{DivisionCode, Level};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A unit's reporting context.
+#[derive(Debug)]
+pub struct UnitContext {
+    pub policy: Arc<Policy>,
+    /// For a village: its outline, else its township's.
+    pub boundary: Option<Boundary>,
+}
+
+/// Unit contexts by code, valid until the next [`Cache::invalidate`].
+#[derive(Debug, Default)]
+pub struct Cache {
+    generation: AtomicU64,
+    units: Mutex<HashMap<String, Arc<UnitContext>>>,
+}
+
+impl Cache {
+    /// The context of `unit`, from the cache or read and resolved; `None` when no policy
+    /// applies to it.
+    pub async fn unit(
+        &self,
+        s: &Services,
+        unit: &DivisionCode,
+    ) -> Result<Option<Arc<UnitContext>>> {
+        if let Some(hit) = self.lock().get(unit.as_str()) {
+            return Ok(Some(hit.clone()));
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let Some(policy) = policy::load(s, unit).await? else {
+            return Ok(None);
+        };
+        let boundary = if unit.level() == Level::Village {
+            match boundaries::for_village(&s.db, unit).await? {
+                Some(text) => Some(Boundary::from_geojson(&text).map_err(|e| {
+                    Error::internal(format!("the stored boundary of {unit} does not parse: {e}"))
+                })?),
+                None => None,
+            }
+        } else {
+            None
+        };
+        let context = Arc::new(UnitContext {
+            policy: Arc::new(policy),
+            boundary,
+        });
+        let mut units = self.lock();
+        if self.generation.load(Ordering::Acquire) == generation {
+            units.insert(unit.to_string(), context.clone());
+        }
+        Ok(Some(context))
+    }
+
+    /// Forgets every context: called by each change that can alter one.
+    pub fn invalidate(&self) {
+        let mut units = self.lock();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        units.clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<UnitContext>>> {
+        // A panic while holding the lock leaves a map that is still consistent.
+        self.units
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Where a cadre served in a period and what reporting there means.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub village: DivisionCode,
+    pub context: Arc<UnitContext>,
+}
+
+impl Setting {
+    pub fn policy(&self) -> &Policy {
+        &self.context.policy
+    }
+}
+
+/// The village the cadre served in `period` (the posting on its last day, else the
+/// latest posting that shares a day with it), with its context.
+pub async fn for_cadre(s: &Services, user_id: i64, period: &Period) -> Result<Setting> {
+    let (first, last) = (period.start, period.last_day());
+    let postings =
+        postings::of_user_overlapping(&s.db, user_id, &first.to_string(), &last.to_string())
+            .await?;
+    let last_text = last.to_string();
+    let posting = postings
+        .iter()
+        .find(|p| p.starts_on <= last_text && p.ends_on.as_ref().is_none_or(|e| *e >= last_text))
+        .or_else(|| postings.last())
+        .ok_or_else(|| Error::NotPosted {
+            period: period.key(),
+            first,
+            last,
+        })?;
+    let village = super::parse_code(&posting.org_unit, "org_unit")?;
+    let context = s
+        .contexts
+        .unit(s, &village)
+        .await?
+        .ok_or_else(|| Error::PolicyNotFound {
+            unit: village.clone(),
+        })?;
+    Ok(Setting { village, context })
+}

@@ -1,0 +1,189 @@
+//! The use cases of jianfu, between HTTP and storage. Each entry point takes the
+//! [`Actor`] who asks, checks their role and scope itself (so a new endpoint cannot forget),
+//! and returns domain values or an [`Error`]; none of it knows HTTP.
+
+use crate::clock::Clock;
+use crate::db::Db;
+use jianfu_core::period::Period;
+use jianfu_core::text::{self, TextRule};
+use jianfu_core::{DivisionCode, Problem, Role};
+use jiff::civil::Date;
+use serde_json::json;
+use std::sync::Arc;
+
+/// People: creating them, signing in, who the caller is.
+pub mod accounts;
+/// The audit entry of a change, and reading the log.
+pub mod audit;
+/// Village and township outlines (R7).
+pub mod boundaries;
+/// The burden ledger (R5) of a unit and its subtree.
+pub mod burden;
+/// Who reported on time, late, who is missing or exempt, per unit (R2, R6).
+pub mod completeness;
+/// What checking a cadre's report needs: the village, its policy, its boundary — cached.
+pub mod context;
+/// Departments' data needs, linked to existing fields or added within budget (R3, R5).
+pub mod data_needs;
+/// Emergencies: a reason, at most 14 days, a shorter cadence while they last (R1).
+pub mod emergencies;
+mod error;
+/// Importing the administrative tree from the national CSV format.
+pub mod import;
+/// The administrative tree: units, their paths and children.
+pub mod org_units;
+/// The cadre's periods around now, and what a draft of one needs.
+pub mod periods;
+/// Setting a unit's policy (R1, R5, R6) and reading the one in force.
+pub mod policies;
+/// The policy in force for a unit: nearest ancestor, emergencies, resolved in bulk.
+pub mod policy;
+/// Postings of cadres to villages, and exemptions.
+pub mod postings;
+/// Reports: submitting (idempotent, revised, locked), reading, listing.
+pub mod reports;
+/// Reviews (acknowledge or ask one question) and reopenings of locked periods.
+pub mod reviews;
+/// Templates with the report-once and no-photo rules (R3, R4) and the budget (R5).
+pub mod templates;
+
+pub use error::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What every use case can reach: storage, the domain clock, and the cached reporting
+/// contexts (invalidated by the changes that affect them).
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub db: Db,
+    pub clock: Clock,
+    pub contexts: Arc<context::Cache>,
+}
+
+impl Services {
+    pub fn new(db: Db, clock: Clock) -> Services {
+        Services {
+            db,
+            clock,
+            contexts: Arc::new(context::Cache::default()),
+        }
+    }
+}
+
+/// Who asks: a signed-in user with one role and one subtree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: i64,
+    pub role: Role,
+    /// The root of the actor's subtree.
+    pub unit: DivisionCode,
+}
+
+impl Actor {
+    /// Refuses unless the actor has one of `roles`.
+    pub fn require_role(&self, roles: &[Role]) -> Result<()> {
+        if roles.contains(&self.role) {
+            return Ok(());
+        }
+        Err(Error::ForbiddenRole {
+            role: self.role,
+            allowed: roles.to_vec(),
+        })
+    }
+
+    /// Refuses unless `unit` lies in the actor's subtree.
+    pub fn require_scope(&self, unit: &DivisionCode) -> Result<()> {
+        if self.unit.contains(unit) {
+            return Ok(());
+        }
+        Err(Error::OutOfScope {
+            unit: unit.clone(),
+            scope: self.unit.clone(),
+        })
+    }
+
+    /// The subtree a list or figure is about: `unit` when given, else the actor's own;
+    /// refused unless it lies in the actor's subtree.
+    pub fn scoped(&self, unit: Option<&str>) -> Result<DivisionCode> {
+        let unit = match unit {
+            Some(code) => parse_code(code, "unit")?,
+            None => self.unit.clone(),
+        };
+        self.require_scope(&unit)?;
+        Ok(unit)
+    }
+}
+
+/// A division code given as `field`.
+pub fn parse_code(text: &str, field: &'static str) -> Result<DivisionCode> {
+    DivisionCode::parse(text).map_err(|e| Error::division_code(field, text, e))
+}
+
+/// A period key, or `invalid_period` saying precisely what is wrong with it.
+pub fn parse_period(key: &str) -> Result<Period> {
+    Period::parse_key(key).map_err(|e| {
+        let mut problem = e.to_problem("period");
+        e.code().clone_into(&mut problem.code);
+        Error::invalid_period(problem)
+    })
+}
+
+/// A local date written `YYYY-MM-DD`.
+pub fn parse_date(text: &str, field: &str) -> Result<Date> {
+    jianfu_core::period::parse_plain_date(text).ok_or_else(|| {
+        Error::invalid(Problem::error(
+            "invalid_date",
+            field,
+            format!("{field} 应为 YYYY-MM-DD 格式的日期，收到 {text:?}"),
+            format!("{field} must be a date YYYY-MM-DD, got {text:?}"),
+            json!({ "field": field, "value": text }),
+        ))
+    })
+}
+
+/// Free text under the one text rule of `core` (no control characters, trimmed, a length
+/// in characters).
+pub fn clean_text(field: &str, value: &str, rule: TextRule) -> Result<String> {
+    text::clean(field, value, rule).map_err(|mut problem| {
+        if let Some(details) = problem.details.as_object_mut() {
+            details.insert("field".to_owned(), json!(field));
+        }
+        Error::invalid(problem)
+    })
+}
+
+/// The default and the largest page of every list.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 500;
+
+/// The page size asked for, 1 to [`MAX_PAGE`], default [`DEFAULT_PAGE`].
+pub fn page_limit(limit: Option<u32>) -> Result<u32> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if (1..=MAX_PAGE).contains(&limit) {
+        return Ok(limit);
+    }
+    Err(Error::invalid_query(Problem::error(
+        "out_of_range",
+        "limit",
+        format!("limit 须在 1 到 {MAX_PAGE} 之间，收到 {limit}"),
+        format!("limit must be 1 to {MAX_PAGE}, got {limit}"),
+        json!({ "field": "limit", "min": 1, "max": MAX_PAGE, "actual": limit }),
+    )))
+}
+
+/// A number in `min..=max`, or `validation_failed` naming the field and the limits.
+pub fn in_range<T>(field: &str, value: T, min: T, max: T, zh: &str, en: &str) -> Result<T>
+where
+    T: PartialOrd + Copy + std::fmt::Display + serde::Serialize,
+{
+    if min <= value && value <= max {
+        return Ok(value);
+    }
+    Err(Error::invalid(Problem::error(
+        "out_of_range",
+        field,
+        format!("{zh}应为 {min} 到 {max}，收到 {value}"),
+        format!("{en} must be {min} to {max}, got {value}"),
+        json!({ "field": field, "min": min, "max": max, "actual": value }),
+    )))
+}

@@ -1,0 +1,196 @@
+//! The cadre's own view: the periods around now with their deadlines and status, and
+//! everything the browser needs to write one period's report offline — the template, the
+//! boundary, the report so far, and a draft prefilled from the last report (R3).
+
+use super::completeness::{self, PeriodStatus};
+use super::context::{self, Setting};
+use super::{Actor, Error, Result, Services, parse_period};
+use crate::db::{postings, reports};
+use jianfu_core::period::{Period, PeriodKind};
+use jianfu_core::report::{self, Outcome, ReportContent};
+use jianfu_core::template::Field;
+use jianfu_core::{ReportStatus, Role, Verdict};
+use serde_json::Value;
+
+/// One period as the cadre sees it.
+#[derive(Debug, Clone)]
+pub struct PeriodView {
+    pub period: Period,
+    pub due_date: String,
+    /// The last local date on which a report is on time (due date + grace).
+    pub last_on_time_date: String,
+    /// A report received at or after this instant (unix seconds) is late.
+    pub late_after: i64,
+    /// From this instant on, revisions need a reviewer to reopen the report.
+    pub locks_at: i64,
+    pub status: PeriodStatus,
+    pub report_id: Option<String>,
+}
+
+/// The periods around now.
+#[derive(Debug, Clone)]
+pub struct MyPeriods {
+    /// The village served today (or most recently).
+    pub org_unit: String,
+    pub period_kind: PeriodKind,
+    pub time_zone: String,
+    /// Four past periods, the current one, and the next, oldest first.
+    pub periods: Vec<PeriodView>,
+}
+
+async fn view(s: &Services, user_id: i64, period: Period, setting: &Setting) -> Result<PeriodView> {
+    let policy = setting.policy();
+    let report = reports::of_user_period(&s.db, user_id, &period.key()).await?;
+    let exemptions = postings::exemptions_of_user(
+        &s.db,
+        user_id,
+        &period.start.to_string(),
+        &period.last_day().to_string(),
+    )
+    .await?;
+    let status = completeness::status(
+        &period,
+        policy,
+        s.clock.timestamp(),
+        report.as_ref(),
+        completeness::is_exempt(&period, &exemptions),
+    );
+    Ok(PeriodView {
+        due_date: policy.rule.due_date(&period).to_string(),
+        last_on_time_date: policy.rule.last_on_time_date(&period).to_string(),
+        late_after: policy.late_after(&period).as_second(),
+        locks_at: policy.locks_at(&period).as_second(),
+        status,
+        report_id: report.map(|r| r.id),
+        period,
+    })
+}
+
+/// The periods around now with due dates and status (cadres).
+pub async fn mine(s: &Services, actor: &Actor) -> Result<MyPeriods> {
+    actor.require_role(&[Role::Cadre])?;
+    let now = s.clock.now();
+    // The village served in the week containing today (weekly only finds the posting;
+    // its policy then gives the real cadence).
+    let probe = Period::containing(
+        PeriodKind::Weekly,
+        s.clock.timestamp(),
+        &jiff::tz::TimeZone::UTC,
+    );
+    let here = context::for_cadre(s, actor.id, &probe).await?;
+    let current = here.policy().current(now);
+    let mut list = vec![current];
+    for _ in 0..4 {
+        let earlier = list[0].previous();
+        list.insert(0, earlier);
+    }
+    list.push(current.next());
+    let mut periods = Vec::with_capacity(list.len());
+    for period in list {
+        periods.push(view(s, actor.id, period, &here).await?);
+    }
+    Ok(MyPeriods {
+        org_unit: here.village.to_string(),
+        period_kind: here.policy().kind_at(now),
+        time_zone: here.policy().row.time_zone.clone(),
+        periods,
+    })
+}
+
+/// The report of a period so far.
+#[derive(Debug, Clone)]
+pub struct CurrentReport {
+    pub id: String,
+    pub revision: i64,
+    pub status: ReportStatus,
+    pub content: Value,
+    /// The reviewer's open question, while the status is needs_clarification.
+    pub question: Option<String>,
+}
+
+/// Everything needed to write one period's report offline.
+#[derive(Debug, Clone)]
+pub struct PeriodContext {
+    pub period: PeriodView,
+    pub org_unit: String,
+    pub template: Vec<Field>,
+    /// The village (or township) outline as GeoJSON, to check geotags offline.
+    pub boundary: Option<Value>,
+    pub report: Option<CurrentReport>,
+    /// A draft prefilled from the last report: its stable fields and unfinished outcomes,
+    /// each marked as continuing the earlier one (R3). `None` when there is a report.
+    pub prefill: Option<ReportContent>,
+    /// The last report's outcomes, for the "this reads like last time" hint.
+    pub last_outcomes: Vec<Outcome>,
+    /// Outcome ids of earlier reports that a new outcome may continue.
+    pub continuable: Vec<String>,
+}
+
+/// Everything needed to write the report of the period `key` offline (cadres).
+pub async fn context_of(s: &Services, actor: &Actor, key: &str) -> Result<PeriodContext> {
+    actor.require_role(&[Role::Cadre])?;
+    let period = parse_period(key)?;
+    let here = context::for_cadre(s, actor.id, &period).await?;
+    let period_view = view(s, actor.id, period, &here).await?;
+    let current = match &period_view.report_id {
+        Some(id) => Some(current_report(s, id).await?),
+        None => None,
+    };
+    let start = period.start.to_string();
+    let last_content = match reports::last_before(&s.db, actor.id, &start).await? {
+        Some(row) => {
+            let text = reports::latest_content(&s.db, &row.id)
+                .await?
+                .unwrap_or_default();
+            Some(serde_json::from_str::<ReportContent>(&text).map_err(Error::internal)?)
+        }
+        None => None,
+    };
+    let prefill = match (&current, &last_content) {
+        (None, Some(last)) => Some(report::carry_forward(last, &here.policy().template, || {
+            uuid::Uuid::new_v4().to_string()
+        })),
+        _ => None,
+    };
+    let boundary = here
+        .context
+        .boundary
+        .as_ref()
+        .and_then(|b| serde_json::from_str(&b.to_geojson()).ok());
+    Ok(PeriodContext {
+        period: period_view,
+        org_unit: here.village.to_string(),
+        template: here.policy().template.fields.clone(),
+        boundary,
+        report: current,
+        prefill,
+        last_outcomes: last_content.map(|c| c.outcomes).unwrap_or_default(),
+        continuable: reports::continuable_ids(&s.db, actor.id, &start).await?,
+    })
+}
+
+async fn current_report(s: &Services, id: &str) -> Result<CurrentReport> {
+    let row = reports::get(&s.db, id)
+        .await?
+        .ok_or_else(|| Error::internal("a listed report vanished"))?;
+    let content = reports::latest_content(&s.db, id)
+        .await?
+        .unwrap_or_default();
+    let question = if row.status == ReportStatus::NeedsClarification {
+        reports::reviews(&s.db, id)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|r| r.verdict == Verdict::NeedsClarification)
+            .and_then(|r| r.question)
+    } else {
+        None
+    };
+    Ok(CurrentReport {
+        id: row.id,
+        revision: row.revision,
+        status: row.status,
+        content: serde_json::from_str(&content).map_err(Error::internal)?,
+        question,
+    })
+}

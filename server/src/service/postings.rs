@@ -1,0 +1,192 @@
+//! Where cadres serve and when they are excused: postings to a village for a date range
+//! (never two sharing a day, checked in the transaction that stores one), and exemptions
+//! (leave, sickness, training, disaster duty) whose periods are never missing or late (R6).
+
+use super::{Actor, Error, Result, Services, clean_text, parse_code, parse_date};
+use crate::db::page::{Page, Window};
+use crate::db::postings::{self, Exemption, NewExemption, NewPosting, Posting, PostingError};
+use crate::db::{org_units, users};
+use jianfu_core::text::TextRule;
+use jianfu_core::{ExemptionKind, Level, Problem, Role};
+use serde_json::json;
+
+/// The longest exemption, in days.
+pub const MAX_EXEMPTION_DAYS: i32 = 366;
+
+/// The user named `username`, refused unless they are a cadre inside the actor's subtree.
+async fn cadre_in_scope(s: &Services, actor: &Actor, username: &str) -> Result<users::User> {
+    let user = users::by_username(&s.db, username)
+        .await?
+        .ok_or_else(|| Error::UserNotFound {
+            username: username.to_owned(),
+        })?;
+    actor.require_scope(&parse_code(&user.org_unit, "org_unit")?)?;
+    if user.role != Role::Cadre {
+        return Err(Error::NotACadre {
+            username: user.username,
+            role: user.role,
+        });
+    }
+    Ok(user)
+}
+
+/// A posting as an admin asks for it.
+#[derive(Debug, Clone)]
+pub struct PostingRequest<'a> {
+    pub username: &'a str,
+    pub org_unit: &'a str,
+    pub starts_on: &'a str,
+    pub ends_on: Option<&'a str>,
+}
+
+/// Post a cadre to a village (admins of both).
+pub async fn create(s: &Services, actor: &Actor, request: PostingRequest<'_>) -> Result<Posting> {
+    actor.require_role(&[Role::Admin])?;
+    let user = cadre_in_scope(s, actor, request.username).await?;
+    let village = parse_code(request.org_unit, "org_unit")?;
+    actor.require_scope(&village)?;
+    if village.level() != Level::Village {
+        return Err(Error::invalid(Problem::error(
+            "not_a_village",
+            "org_unit",
+            format!("驻村安排须指定到村，{village} 是 {}", village.level()),
+            format!(
+                "a posting is to a village; {village} is a {}",
+                village.level()
+            ),
+            json!({ "field": "org_unit", "level": village.level() }),
+        )));
+    }
+    if org_units::get(&s.db, &village).await?.is_none() {
+        return Err(Error::OrgUnitNotFound(village));
+    }
+    let starts_on = parse_date(request.starts_on, "starts_on")?;
+    let ends_on = request
+        .ends_on
+        .map(|d| parse_date(d, "ends_on"))
+        .transpose()?;
+    if let Some(end) = ends_on
+        && end < starts_on
+    {
+        return Err(Error::invalid(Problem::error(
+            "ends_before_start",
+            "ends_on",
+            "结束日期早于开始日期",
+            "ends_on is before starts_on",
+            json!({ "field": "ends_on", "starts_on": starts_on.to_string(), "ends_on": end.to_string() }),
+        )));
+    }
+    let entry =
+        super::audit::entry(s, actor, "postings.create", village.as_str(), String::new()).await?;
+    let (from, to) = (starts_on.to_string(), ends_on.map(|d| d.to_string()));
+    let new = NewPosting {
+        user_id: user.id,
+        org_unit: village.as_str(),
+        starts_on: &from,
+        ends_on: to.as_deref(),
+    };
+    postings::create(&s.db, &new, entry)
+        .await
+        .map_err(|e| match e {
+            PostingError::Overlaps(existing) => Error::PostingOverlaps {
+                username: user.username.clone(),
+                existing,
+            },
+            PostingError::Db(e) => Error::Storage(e),
+        })
+}
+
+/// Postings to villages in a subtree, by id (admins, reviewers).
+pub async fn list(
+    s: &Services,
+    actor: &Actor,
+    unit: Option<&str>,
+    after: Option<i64>,
+    limit: Option<u32>,
+) -> Result<Page<Posting, i64>> {
+    actor.require_role(&[Role::Admin, Role::Reviewer])?;
+    let unit = actor.scoped(unit)?;
+    let window = Window {
+        after: after.unwrap_or(0),
+        limit: super::page_limit(limit)?,
+    };
+    let rows = postings::in_subtree(&s.db, &unit, &window).await?;
+    Ok(window.page(rows, |p| p.id))
+}
+
+/// An exemption as an admin asks for it.
+#[derive(Debug, Clone)]
+pub struct ExemptionRequest<'a> {
+    pub username: &'a str,
+    pub kind: &'a str,
+    pub starts_on: &'a str,
+    pub ends_on: &'a str,
+    pub note: &'a str,
+}
+
+/// Exempt a cadre for a date range (admins). Every period the range touches is exempt,
+/// never missing or late — a partly covered period too.
+pub async fn exempt(
+    s: &Services,
+    actor: &Actor,
+    request: ExemptionRequest<'_>,
+) -> Result<Exemption> {
+    actor.require_role(&[Role::Admin])?;
+    let user = cadre_in_scope(s, actor, request.username).await?;
+    let kind = request.kind.parse::<ExemptionKind>().map_err(|e| {
+        Error::invalid(Problem::error(
+            "unknown_kind",
+            "kind",
+            format!(
+                "免报类型应为 leave、sickness、training 或 disaster_duty，收到 {:?}",
+                request.kind
+            ),
+            format!(
+                "kind must be leave, sickness, training or disaster_duty, got {:?}",
+                request.kind
+            ),
+            json!({ "field": "kind", "allowed": e.allowed }),
+        ))
+    })?;
+    let starts_on = parse_date(request.starts_on, "starts_on")?;
+    let ends_on = parse_date(request.ends_on, "ends_on")?;
+    let days = (ends_on - starts_on).get_days() + 1;
+    super::in_range(
+        "ends_on",
+        days,
+        1,
+        MAX_EXEMPTION_DAYS,
+        "免报期天数",
+        "the days an exemption covers",
+    )?;
+    let note = clean_text("note", request.note, TextRule::lines(0, 500))?;
+    let entry =
+        super::audit::entry(s, actor, "exemptions.create", &user.org_unit, String::new()).await?;
+    let new = NewExemption {
+        user_id: user.id,
+        kind,
+        starts_on: &starts_on.to_string(),
+        ends_on: &ends_on.to_string(),
+        note: &note,
+        created_by: Some(actor.id),
+    };
+    Ok(postings::create_exemption(&s.db, &new, entry).await?)
+}
+
+/// Exemptions of cadres in a subtree, by id (admins, reviewers).
+pub async fn exemptions(
+    s: &Services,
+    actor: &Actor,
+    unit: Option<&str>,
+    after: Option<i64>,
+    limit: Option<u32>,
+) -> Result<Page<Exemption, i64>> {
+    actor.require_role(&[Role::Admin, Role::Reviewer])?;
+    let unit = actor.scoped(unit)?;
+    let window = Window {
+        after: after.unwrap_or(0),
+        limit: super::page_limit(limit)?,
+    };
+    let rows = postings::exemptions_in(&s.db, &unit, &window).await?;
+    Ok(window.page(rows, |e| e.id))
+}

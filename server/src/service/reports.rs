@@ -1,0 +1,258 @@
+//! Reports: one per cadre and period, submitted under the client's UUID (the idempotency
+//! key), revised with history kept, locked after a while, read by their cadre and by
+//! reviewers of the subtree.
+
+use super::context::{self, Setting};
+use super::{Actor, Error, Result, Services, parse_period};
+use crate::db::page::{Page, Window};
+use crate::db::reports::{
+    self, Filter, PutError, Reopening, ReportRow, Review, Stored, Submission,
+};
+use jianfu_core::period::Period;
+use jianfu_core::report::{self, CheckContext, ReportContent};
+use jianfu_core::{ReportStatus, Role};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// A report id: a UUID, written hyphenated in lower case.
+pub fn parse_id(id: &str) -> Result<String> {
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| Error::InvalidReportId {
+            value: id.chars().take(64).collect(),
+        })
+}
+
+/// What a submission did, with the report as it now stands.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub stored: Stored,
+    pub content: Value,
+}
+
+/// Submit or revise the report for a period (cadres). The same id and content again
+/// changes nothing; changed content is a new revision; a second id for the same period is
+/// refused naming the first.
+pub async fn submit(
+    s: &Services,
+    actor: &Actor,
+    id: &str,
+    period: &str,
+    raw: &Value,
+) -> Result<Submitted> {
+    actor.require_role(&[Role::Cadre])?;
+    let id = parse_id(id)?;
+    let period = parse_period(period)?;
+    let setting = context::for_cadre(s, actor.id, &period).await?;
+    let policy = setting.policy();
+    if !policy.accepts(period.kind) {
+        return Err(Error::PeriodKindMismatch {
+            village: setting.village.clone(),
+            policy_kind: policy.kind_at(s.clock.now()),
+            period_kind: period.kind,
+        });
+    }
+    let now = s.clock.now();
+    if s.clock.timestamp() < period.start_instant(&policy.tz) {
+        return Err(Error::PeriodNotStarted {
+            period: period.key(),
+            starts: period.start,
+        });
+    }
+    let start = period.start.to_string();
+    let named = continued_ids(raw);
+    let continuable: BTreeSet<String> = reports::continuable_among(&s.db, actor.id, &start, &named)
+        .await?
+        .into_iter()
+        .collect();
+    let content = check_content(raw, &check_context(&setting, &period, &continuable))?;
+    let canonical = serde_json::to_string(&content).map_err(Error::internal)?;
+    let outcome_ids: Vec<&str> = content.outcomes.iter().map(|o| o.id.as_str()).collect();
+    let key = period.key();
+    let submission = Submission {
+        id: &id,
+        user_id: actor.id,
+        org_unit: setting.village.as_str(),
+        period_key: &key,
+        period_start: &start,
+        period_end: &period.end.to_string(),
+        content: &canonical,
+        outcome_ids: &outcome_ids,
+        received_at: now,
+        late: policy
+            .rule
+            .is_late(&period, s.clock.timestamp(), &policy.tz),
+        locks_at: policy.locks_at(&period).as_second(),
+    };
+    let stored = reports::put(&s.db, &submission)
+        .await
+        .map_err(|e| put_error(e, &id, &key))?;
+    Ok(Submitted {
+        stored,
+        content: serde_json::to_value(&content).map_err(Error::internal)?,
+    })
+}
+
+/// The outcome ids a draft's outcomes say they continue: only these are looked up.
+fn continued_ids(raw: &Value) -> Vec<&str> {
+    raw.get("outcomes")
+        .and_then(Value::as_array)
+        .map(|outcomes| {
+            outcomes
+                .iter()
+                .filter_map(|o| o.get("continues").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check_context<'a>(
+    setting: &'a Setting,
+    period: &'a Period,
+    continuable: &'a BTreeSet<String>,
+) -> CheckContext<'a> {
+    CheckContext {
+        template: &setting.policy().template,
+        period,
+        boundary: setting.context.boundary.as_ref(),
+        continuable,
+    }
+}
+
+/// The server's verdict on a report's content: the size limit first, then every check of
+/// `core` (the browser runs the same).
+pub fn check_content(raw: &Value, ctx: &CheckContext) -> Result<ReportContent> {
+    let size = serde_json::to_vec(raw).map_or(usize::MAX, |v| v.len());
+    if let Some(problem) = report::check_payload_size(size) {
+        return Err(Error::ReportInvalid(vec![problem]));
+    }
+    report::parse_and_check(raw, ctx).map_err(Error::ReportInvalid)
+}
+
+fn put_error(e: PutError, id: &str, key: &str) -> Error {
+    match e {
+        PutError::PeriodTaken { existing_id } => Error::ReportExistsForPeriod {
+            existing_id,
+            period: key.to_owned(),
+        },
+        PutError::IdTaken { period_key } => Error::ReportIdTaken {
+            id: id.to_owned(),
+            period: key.to_owned(),
+            existing_period: period_key,
+        },
+        PutError::Locked { locks_at } => Error::PeriodLocked {
+            period: key.to_owned(),
+            locks_at,
+        },
+        PutError::Db(e) => Error::Storage(e),
+    }
+}
+
+/// The report if `actor` may read it: its cadre, or a reviewer or admin of its subtree.
+pub async fn readable(s: &Services, actor: &Actor, id: &str) -> Result<ReportRow> {
+    let id = parse_id(id)?;
+    let row = reports::get(&s.db, &id)
+        .await?
+        .ok_or_else(|| Error::ReportNotFound { id: id.clone() })?;
+    if actor.role == Role::Cadre {
+        if row.user_id != actor.id {
+            return Err(Error::NotYourReport { id });
+        }
+    } else {
+        actor.require_scope(&super::parse_code(&row.org_unit, "org_unit")?)?;
+    }
+    Ok(row)
+}
+
+/// One revision of a report, its content parsed.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub revision: i64,
+    pub content: Value,
+    pub received_at: i64,
+    /// The review (a question) this revision answers.
+    pub answers_review_id: Option<i64>,
+}
+
+/// A report with its whole history.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub report: ReportRow,
+    /// Oldest first.
+    pub revisions: Vec<Revision>,
+    /// Oldest first: acknowledgements and questions.
+    pub reviews: Vec<Review>,
+    pub reopenings: Vec<Reopening>,
+}
+
+/// One report with its revisions, reviews and reopenings.
+pub async fn read(s: &Services, actor: &Actor, id: &str) -> Result<Detail> {
+    let report = readable(s, actor, id).await?;
+    let revisions = reports::revisions(&s.db, &report.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Revision {
+                revision: r.revision,
+                content: serde_json::from_str(&r.content).map_err(Error::internal)?,
+                received_at: r.received_at,
+                answers_review_id: r.answers_review_id,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let reviews = reports::reviews(&s.db, &report.id).await?;
+    let reopenings = reports::reopenings(&s.db, &report.id).await?;
+    Ok(Detail {
+        report,
+        revisions,
+        reviews,
+        reopenings,
+    })
+}
+
+/// The filters of a report list, as given.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery<'a> {
+    /// The subtree (reviewers, admins); ignored for cadres, who see their own.
+    pub unit: Option<&'a str>,
+    pub period: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// Reports: a cadre's own, or those of a reviewer's or admin's subtree, in id order (ids
+/// are random: nothing orders people by counts of anything, R2).
+pub async fn list(
+    s: &Services,
+    actor: &Actor,
+    query: ListQuery<'_>,
+) -> Result<Page<ReportRow, String>> {
+    let mut filter = Filter::default();
+    if actor.role == Role::Cadre {
+        filter.user_id = Some(actor.id);
+    } else {
+        filter.scope = Some(actor.scoped(query.unit)?);
+    }
+    if let Some(key) = query.period {
+        filter.period_key = Some(parse_period(key)?.key());
+    }
+    if let Some(status) = query.status {
+        let status = status.parse::<ReportStatus>().map_err(|e| {
+            Error::invalid_query(jianfu_core::Problem::error(
+                "unknown_status",
+                "status",
+                format!("未知的状态 {status:?}"),
+                format!("unknown status {status:?}"),
+                serde_json::json!({ "field": "status", "allowed": e.allowed }),
+            ))
+        })?;
+        filter.status = Some(status);
+    }
+    let window = Window {
+        after: query.after.unwrap_or_default(),
+        limit: super::page_limit(query.limit)?,
+    };
+    let rows = reports::list(&s.db, &filter, &window).await?;
+    Ok(window.page(rows, |r| r.id.clone()))
+}
