@@ -28,8 +28,10 @@ pub mod page;
 pub mod policies;
 /// Where cadres serve and when they are excused.
 pub mod postings;
-/// Reports with every revision, reviews and reopenings.
+/// Reports with every revision and the outcome ids they hold.
 pub mod reports;
+/// Reviews of reports and reopenings of locked periods.
+pub mod reviews;
 /// Report templates.
 pub mod templates;
 /// People and their credentials.

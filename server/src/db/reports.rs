@@ -1,11 +1,11 @@
 //! Storage of reports: one row per (cadre, period) holding the latest revision, every
 //! revision in `report_revisions`, the outcome ids of the latest revision in `outcomes`
-//! (for `continues` links), reviews and reopenings. A submission is one transaction,
-//! whatever it turns out to be (new, replay, revision or refusal).
+//! (for `continues` links). A submission is one transaction, whatever it turns out to be
+//! (new, replay, revision or refusal). Reviews and reopenings are in `db::reviews`.
 
 use super::page::Window;
-use super::{BeginWrite, Db, audit, for_update, on_pool};
-use jianfu_core::{DivisionCode, ReportStatus, Verdict};
+use super::{BeginWrite, Db, for_update, on_pool};
+use jianfu_core::{DivisionCode, ReportStatus};
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder};
 use tracing::instrument;
@@ -40,36 +40,9 @@ pub struct RevisionRow {
     pub answers_review_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
-pub struct Review {
-    pub id: i64,
-    /// The revision that was reviewed.
-    pub revision: i64,
-    pub reviewer_id: i64,
-    pub reviewer: String,
-    #[sqlx(try_from = "String")]
-    pub verdict: Verdict,
-    /// The question for the cadre (needs_clarification only).
-    pub question: Option<String>,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
-pub struct Reopening {
-    pub id: i64,
-    pub reason: String,
-    /// Revisions are accepted until this instant (unix seconds).
-    pub until: i64,
-    pub reopened_by: i64,
-    pub created_at: i64,
-}
-
 const REPORT_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name, r.org_unit, r.period_key, \
      r.period_start, r.period_end, r.revision, r.status, r.late, r.first_received_at, r.updated_at \
      FROM reports r JOIN users u ON u.id = r.user_id";
-const REVIEW_SELECT: &str = "SELECT v.id, v.revision, v.reviewer_id, u.username AS reviewer, v.verdict, v.question, v.created_at \
-     FROM reviews v JOIN users u ON u.id = v.reviewer_id";
-
 /// A checked submission about to be stored.
 #[derive(Debug, Clone)]
 pub struct Submission<'a> {
@@ -307,18 +280,6 @@ pub async fn latest_content(db: &Db, id: &str) -> Result<Option<String>, sqlx::E
     on_pool!(db, pool => sqlx::query_scalar(SQL).bind(id).fetch_optional(pool).await)
 }
 
-#[instrument(skip_all)]
-pub async fn reviews(db: &Db, id: &str) -> Result<Vec<Review>, sqlx::Error> {
-    let sql = format!("{REVIEW_SELECT} WHERE v.report_id = $1 ORDER BY v.id");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_all(pool).await)
-}
-
-#[instrument(skip_all)]
-pub async fn reopenings(db: &Db, id: &str) -> Result<Vec<Reopening>, sqlx::Error> {
-    const SQL: &str = "SELECT id, reason, until, reopened_by, created_at FROM reopenings WHERE report_id = $1 ORDER BY id";
-    on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_all(pool).await)
-}
-
 /// Filters of a report list; `scope` always applies.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -366,60 +327,4 @@ pub async fn for_period_of_posted(
          WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $3))"
     );
     on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(day).bind(period_key).fetch_all(pool).await)
-}
-
-/// Stores a review of the report's current revision and sets its status, in one transaction.
-/// `None` when the report does not exist.
-#[instrument(skip_all)]
-pub async fn review(
-    db: &Db,
-    id: &str,
-    reviewer_id: i64,
-    verdict: Verdict,
-    question: Option<&str>,
-    at: i64,
-) -> Result<Option<Review>, sqlx::Error> {
-    let select = format!("{REVIEW_SELECT} WHERE v.id = $1");
-    on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let revision: Option<i64> = sqlx::query_scalar(&format!("SELECT revision FROM reports WHERE id = $1{}", for_update(pool)))
-            .bind(id).fetch_optional(&mut *tx).await?;
-        let Some(revision) = revision else { return Ok(None) };
-        let review_id: i64 = sqlx::query_scalar(
-            "INSERT INTO reviews (report_id, revision, reviewer_id, verdict, question, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(id).bind(revision).bind(reviewer_id).bind(verdict.as_str()).bind(question).bind(at)
-        .fetch_one(&mut *tx).await?;
-        sqlx::query("UPDATE reports SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(ReportStatus::from(verdict).as_str()).bind(at).bind(id).execute(&mut *tx).await?;
-        let review: Review = sqlx::query_as(&select).bind(review_id).fetch_one(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(Some(review))
-    })
-}
-
-/// Stores a reopening with its audit entry.
-#[instrument(skip_all)]
-pub async fn reopen(
-    db: &Db,
-    id: &str,
-    reason: &str,
-    until: i64,
-    reopened_by: i64,
-    mut entry: audit::Entry,
-) -> Result<Reopening, sqlx::Error> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let row: Reopening = sqlx::query_as(
-            "INSERT INTO reopenings (report_id, reason, until, reopened_by, created_at) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id, reason, until, reopened_by, created_at",
-        )
-        .bind(id).bind(reason).bind(until).bind(reopened_by).bind(entry.at)
-        .fetch_one(&mut *tx).await?;
-        entry.after = serde_json::to_string(&row).ok();
-        audit::insert(&entry).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(row)
-    })
 }

@@ -90,13 +90,6 @@ pub async fn list_data_needs(
     actor: Actor,
     Query(query): Query<UnitPage>,
 ) -> Result<axum::Json<Page<DataNeedView, i64>>, ApiError> {
-    let page = data_needs::list(
-        &state.services,
-        &actor,
-        query.unit.as_deref(),
-        query.after,
-        query.limit,
-    )
-    .await?;
+    let page = data_needs::list(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
 }

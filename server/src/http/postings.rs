@@ -105,14 +105,7 @@ pub async fn list_postings(
     actor: Actor,
     Query(query): Query<UnitPage>,
 ) -> Result<axum::Json<Page<PostingView, i64>>, ApiError> {
-    let page = postings::list(
-        &state.services,
-        &actor,
-        query.unit.as_deref(),
-        query.after,
-        query.limit,
-    )
-    .await?;
+    let page = postings::list(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
 }
 
@@ -167,13 +160,6 @@ pub async fn list_exemptions(
     actor: Actor,
     Query(query): Query<UnitPage>,
 ) -> Result<axum::Json<Page<ExemptionView, i64>>, ApiError> {
-    let page = postings::exemptions(
-        &state.services,
-        &actor,
-        query.unit.as_deref(),
-        query.after,
-        query.limit,
-    )
-    .await?;
+    let page = postings::exemptions(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
 }

@@ -5,7 +5,8 @@
 use super::error::{ApiError, ErrorBody};
 use super::extract::{BodyLimit, Json, Query};
 use super::wire::{Page, mirror};
-use crate::db::reports::{Reopening, ReportRow, Review, Stored};
+use crate::db::reports::{ReportRow, Stored};
+use crate::db::reviews::{Reopening, Review};
 use crate::service::reports::{self, Detail, ListQuery as Filters};
 use crate::service::{Actor, reviews};
 use crate::state::AppState;

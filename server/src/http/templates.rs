@@ -117,13 +117,6 @@ pub async fn list_templates(
     actor: Actor,
     Query(query): Query<UnitPage>,
 ) -> Result<axum::Json<Page<TemplateView, i64>>, ApiError> {
-    let page = templates::list(
-        &state.services,
-        &actor,
-        query.unit.as_deref(),
-        query.after,
-        query.limit,
-    )
-    .await?;
+    let page = templates::list(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
 }

@@ -62,6 +62,17 @@ pub struct UnitPage {
     pub after: Option<i64>,
 }
 
+impl UnitPage {
+    /// The page as the services take it.
+    pub fn as_ids(&self) -> crate::service::IdPage<'_> {
+        crate::service::IdPage {
+            unit: self.unit.as_deref(),
+            after: self.after,
+            limit: self.limit,
+        }
+    }
+}
+
 /// A subtree to look at.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -4,9 +4,9 @@
 
 use super::policy::{self, parse_template};
 use super::templates::{change_error, checked, visible, within_budgets};
-use super::{Actor, Error, Result, Services, clean_text, parse_code};
+use super::{Actor, Error, IdPage, Result, Services, clean_text, parse_code};
 use crate::db::data_needs::{self, DataNeed, NewDataNeed, Resolution};
-use crate::db::page::{Page, Window};
+use crate::db::page::Page;
 use crate::db::policies::PolicyRow;
 use crate::db::templates::{self, TemplateChange};
 use jianfu_core::Role;
@@ -123,19 +123,8 @@ pub async fn register(s: &Services, actor: &Actor, request: NeedRequest) -> Resu
 }
 
 /// Data needs registered in a subtree, by id (admins, reviewers).
-pub async fn list(
-    s: &Services,
-    actor: &Actor,
-    unit: Option<&str>,
-    after: Option<i64>,
-    limit: Option<u32>,
-) -> Result<Page<DataNeed, i64>> {
-    actor.require_role(&[Role::Admin, Role::Reviewer])?;
-    let unit = actor.scoped(unit)?;
-    let window = Window {
-        after: after.unwrap_or(0),
-        limit: super::page_limit(limit)?,
-    };
+pub async fn list(s: &Services, actor: &Actor, page: IdPage<'_>) -> Result<Page<DataNeed, i64>> {
+    let (unit, window) = page.scoped(actor, &[Role::Admin, Role::Reviewer])?;
     let rows = data_needs::in_subtree(&s.db, &unit, &window).await?;
     Ok(window.page(rows, |n| n.id))
 }

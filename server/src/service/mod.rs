@@ -171,6 +171,33 @@ pub fn page_limit(limit: Option<u32>) -> Result<u32> {
     )))
 }
 
+/// A page of a list keyed by id, inside a subtree, as asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdPage<'a> {
+    /// The subtree; the actor's own unit when `None`.
+    pub unit: Option<&'a str>,
+    /// The last id of the previous page.
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+impl IdPage<'_> {
+    /// The subtree and the window to read, for an actor with one of `roles`.
+    pub fn scoped(
+        &self,
+        actor: &Actor,
+        roles: &[Role],
+    ) -> Result<(DivisionCode, crate::db::page::Window<i64>)> {
+        actor.require_role(roles)?;
+        let unit = actor.scoped(self.unit)?;
+        let window = crate::db::page::Window {
+            after: self.after.unwrap_or(0),
+            limit: page_limit(self.limit)?,
+        };
+        Ok((unit, window))
+    }
+}
+
 /// A number in `min..=max`, or `validation_failed` naming the field and the limits.
 pub fn in_range<T>(field: &str, value: T, min: T, max: T, zh: &str, en: &str) -> Result<T>
 where

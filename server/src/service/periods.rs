@@ -177,7 +177,7 @@ async fn current_report(s: &Services, id: &str) -> Result<CurrentReport> {
         .await?
         .unwrap_or_default();
     let question = if row.status == ReportStatus::NeedsClarification {
-        reports::reviews(&s.db, id)
+        crate::db::reviews::of_report(&s.db, id)
             .await?
             .into_iter()
             .rev()

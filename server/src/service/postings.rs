@@ -2,8 +2,8 @@
 //! (never two sharing a day, checked in the transaction that stores one), and exemptions
 //! (leave, sickness, training, disaster duty) whose periods are never missing or late (R6).
 
-use super::{Actor, Error, Result, Services, clean_text, parse_code, parse_date};
-use crate::db::page::{Page, Window};
+use super::{Actor, Error, IdPage, Result, Services, clean_text, parse_code, parse_date};
+use crate::db::page::Page;
 use crate::db::postings::{self, Exemption, NewExemption, NewPosting, Posting, PostingError};
 use crate::db::{org_units, users};
 use jianfu_core::text::TextRule;
@@ -97,19 +97,8 @@ pub async fn create(s: &Services, actor: &Actor, request: PostingRequest<'_>) ->
 }
 
 /// Postings to villages in a subtree, by id (admins, reviewers).
-pub async fn list(
-    s: &Services,
-    actor: &Actor,
-    unit: Option<&str>,
-    after: Option<i64>,
-    limit: Option<u32>,
-) -> Result<Page<Posting, i64>> {
-    actor.require_role(&[Role::Admin, Role::Reviewer])?;
-    let unit = actor.scoped(unit)?;
-    let window = Window {
-        after: after.unwrap_or(0),
-        limit: super::page_limit(limit)?,
-    };
+pub async fn list(s: &Services, actor: &Actor, page: IdPage<'_>) -> Result<Page<Posting, i64>> {
+    let (unit, window) = page.scoped(actor, &[Role::Admin, Role::Reviewer])?;
     let rows = postings::in_subtree(&s.db, &unit, &window).await?;
     Ok(window.page(rows, |p| p.id))
 }
@@ -177,16 +166,9 @@ pub async fn exempt(
 pub async fn exemptions(
     s: &Services,
     actor: &Actor,
-    unit: Option<&str>,
-    after: Option<i64>,
-    limit: Option<u32>,
+    page: IdPage<'_>,
 ) -> Result<Page<Exemption, i64>> {
-    actor.require_role(&[Role::Admin, Role::Reviewer])?;
-    let unit = actor.scoped(unit)?;
-    let window = Window {
-        after: after.unwrap_or(0),
-        limit: super::page_limit(limit)?,
-    };
+    let (unit, window) = page.scoped(actor, &[Role::Admin, Role::Reviewer])?;
     let rows = postings::exemptions_in(&s.db, &unit, &window).await?;
     Ok(window.page(rows, |e| e.id))
 }

@@ -5,9 +5,8 @@
 use super::context::{self, Setting};
 use super::{Actor, Error, Result, Services, parse_period};
 use crate::db::page::{Page, Window};
-use crate::db::reports::{
-    self, Filter, PutError, Reopening, ReportRow, Review, Stored, Submission,
-};
+use crate::db::reports::{self, Filter, PutError, ReportRow, Stored, Submission};
+use crate::db::reviews::{Reopening, Review};
 use jianfu_core::period::Period;
 use jianfu_core::report::{self, CheckContext, ReportContent};
 use jianfu_core::{ReportStatus, Role};
@@ -200,8 +199,8 @@ pub async fn read(s: &Services, actor: &Actor, id: &str) -> Result<Detail> {
             })
         })
         .collect::<Result<_>>()?;
-    let reviews = reports::reviews(&s.db, &report.id).await?;
-    let reopenings = reports::reopenings(&s.db, &report.id).await?;
+    let reviews = crate::db::reviews::of_report(&s.db, &report.id).await?;
+    let reopenings = crate::db::reviews::reopenings(&s.db, &report.id).await?;
     Ok(Detail {
         report,
         revisions,

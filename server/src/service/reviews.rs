@@ -3,7 +3,7 @@
 
 use super::reports::readable;
 use super::{Actor, Error, Result, Services, clean_text};
-use crate::db::reports::{self, Reopening, Review};
+use crate::db::reviews::{self, Reopening, Review};
 use jianfu_core::text::TextRule;
 use jianfu_core::{Problem, Role, Verdict};
 use serde_json::json;
@@ -58,7 +58,7 @@ pub async fn review(
             )));
         }
     };
-    reports::review(
+    reviews::review(
         &s.db,
         &row.id,
         actor.id,
@@ -91,5 +91,5 @@ pub async fn reopen(
     )
     .await?;
     let until = entry.at + i64::from(days) * 86_400;
-    Ok(reports::reopen(&s.db, &row.id, &reason, until, actor.id, entry).await?)
+    Ok(reviews::reopen(&s.db, &row.id, &reason, until, actor.id, entry).await?)
 }

@@ -3,14 +3,14 @@
 //! inside the transaction that changes them.
 
 use super::policy::parse_template;
-use super::{Actor, Error, Result, Services, clean_text, parse_code};
-use crate::db::page::{Page, Window};
+use super::{Actor, Error, IdPage, Result, Services, clean_text, parse_code};
+use crate::db::page::Page;
 use crate::db::policies::PolicyRow;
 use crate::db::templates::{self, ChangeError, TemplateChange, TemplateRow};
+use jianfu_core::Role;
 use jianfu_core::burden;
 use jianfu_core::template::{Field, Template};
 use jianfu_core::text::TextRule;
-use jianfu_core::{DivisionCode, Role};
 use serde_json::{Value, json};
 
 /// A stored template with its fields parsed.
@@ -154,16 +154,9 @@ pub async fn get(s: &Services, actor: &Actor, id: i64) -> Result<TemplateView> {
 pub async fn list(
     s: &Services,
     actor: &Actor,
-    unit: Option<&str>,
-    after: Option<i64>,
-    limit: Option<u32>,
+    page: IdPage<'_>,
 ) -> Result<Page<TemplateView, i64>> {
-    actor.require_role(&[Role::Admin, Role::Reviewer])?;
-    let unit: DivisionCode = actor.scoped(unit)?;
-    let window = Window {
-        after: after.unwrap_or(0),
-        limit: super::page_limit(limit)?,
-    };
+    let (unit, window) = page.scoped(actor, &[Role::Admin, Role::Reviewer])?;
     let rows = templates::in_subtree(&s.db, &unit, &window).await?;
     let page = window.page(rows, |r| r.id);
     Ok(Page {
