@@ -11,6 +11,7 @@ pub mod me;
 pub mod openapi;
 pub mod org_units;
 pub mod oversight;
+pub mod pages;
 pub mod policies;
 pub mod postings;
 pub mod reports;
@@ -27,7 +28,6 @@ use error::{ApiError, ErrorCode};
 use extract::BodyLimit;
 use std::path::Path;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -55,14 +55,9 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    let pages = ServeDir::new(web_dir)
-        .append_index_html_on_directories(true)
-        .not_found_service(axum::handler::HandlerWithoutStateExt::into_service(
-            not_found,
-        ));
     Router::new()
         .nest("/api/v1", api)
-        .fallback_service(pages)
+        .fallback_service(pages::service(web_dir))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 ApiError::internal(&"a handler panicked").into_response()
@@ -80,10 +75,10 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     ApiError::new(ErrorCode::NotFound).into_response()
 }
 
-async fn method_not_allowed() -> Response {
+pub(crate) async fn method_not_allowed() -> Response {
     ApiError::new(ErrorCode::MethodNotAllowed).into_response()
 }
