@@ -153,6 +153,101 @@ pub struct Quantity {
     pub unit: String,
 }
 
+impl ReportContent {
+    /// A lean reader of the wire form (no serde derive: the browser module reads reports
+    /// with it), strict as the derive is: the same result as
+    /// `serde_json::from_value::<ReportContent>` for every input, unknown keys refused.
+    pub fn from_json(value: &Value) -> Result<ReportContent, String> {
+        let object = strict_object(value, "the report", &TOP_KEYS)?;
+        let outcomes = match object.get("outcomes") {
+            None => return Err("missing field `outcomes`".to_owned()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(Outcome::from_json)
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(_) => return Err("`outcomes` is not a list".to_owned()),
+        };
+        let fields = match object.get("fields") {
+            None => BTreeMap::new(),
+            Some(Value::Object(fields)) => {
+                fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+            }
+            Some(_) => return Err("`fields` is not an object".to_owned()),
+        };
+        let days_in_village = match object.get("days_in_village") {
+            None | Some(Value::Null) => None,
+            Some(days) => Some(
+                days.as_u64()
+                    .and_then(|n| u16::try_from(n).ok())
+                    .ok_or_else(|| {
+                        "`days_in_village` is not a whole number in 0..=65535".to_owned()
+                    })?,
+            ),
+        };
+        Ok(ReportContent {
+            outcomes,
+            fields,
+            days_in_village,
+        })
+    }
+}
+
+impl Outcome {
+    /// A lean reader of one outcome's wire form, strict as the derive is (see
+    /// [`ReportContent::from_json`]).
+    pub fn from_json(value: &Value) -> Result<Outcome, String> {
+        use crate::template::wire::{number, optional_string, string};
+        let object = strict_object(value, "an outcome", &OUTCOME_KEYS)?;
+        let status = string(object, "status")?;
+        let quantity = match object.get("quantity") {
+            None | Some(Value::Null) => None,
+            Some(quantity) => {
+                let quantity = strict_object(quantity, "a quantity", &["value", "unit"])?;
+                Some(Quantity {
+                    value: number(quantity, "value")?,
+                    unit: string(quantity, "unit")?,
+                })
+            }
+        };
+        let geotag = match object.get("geotag") {
+            None | Some(Value::Null) => None,
+            Some(tag) => {
+                let tag = strict_object(tag, "a geotag", &["lat", "lon"])?;
+                Some(Geotag {
+                    lat: number(tag, "lat")?,
+                    lon: number(tag, "lon")?,
+                })
+            }
+        };
+        Ok(Outcome {
+            id: string(object, "id")?,
+            category: string(object, "category")?,
+            what: string(object, "what")?,
+            for_whom: string(object, "for_whom")?,
+            status: OutcomeStatus::parse(&status)
+                .ok_or_else(|| format!("unknown outcome status `{status}`"))?,
+            quantity,
+            geotag,
+            continues: optional_string(object, "continues")?,
+        })
+    }
+}
+
+/// `value` as an object holding only `keys` (serde's `deny_unknown_fields`).
+fn strict_object<'v>(
+    value: &'v Value,
+    what: &str,
+    keys: &[&str],
+) -> Result<&'v Map<String, Value>, String> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| format!("{what} is not an object"))?;
+    match object.keys().find(|key| !keys.contains(&key.as_str())) {
+        Some(unknown) => Err(format!("unknown field `{unknown}` in {what}")),
+        None => Ok(object),
+    }
+}
+
 /// What a report is checked against.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckContext<'a> {
@@ -185,7 +280,7 @@ pub fn parse_and_check(raw: &Value, ctx: &CheckContext) -> Result<ReportContent,
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut content: ReportContent = serde_json::from_value(raw.clone()).map_err(|e| {
+    let mut content = ReportContent::from_json(raw).map_err(|e| {
         // Unreachable while the walk and the types agree; kept as a refusal, not a panic.
         vec![Problem::error(
             "wrong_type",
@@ -964,6 +1059,43 @@ mod tests {
     use super::*;
     use crate::period::PeriodKind;
     use proptest::prelude::*;
+
+    /// The lean reader agrees with serde's derive, accepting and refusing alike.
+    #[test]
+    fn the_wire_reader_reads_what_serde_reads() {
+        let cases = json!([
+            { "outcomes": [] },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "for_whom": "f", "status": "done" }],
+              "fields": { "n": 1, "t": "x" }, "days_in_village": 5 },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "for_whom": "f", "status": "blocked",
+                             "quantity": { "value": 2.5, "unit": "km" }, "geotag": { "lat": 37.6, "lon": 116.4 },
+                             "continues": "z" }], "days_in_village": null },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "for_whom": "f", "status": "done",
+                             "quantity": null, "geotag": null, "continues": null }] },
+            { "outcomes": [], "extra": 1 },
+            { "fields": {} },
+            { "outcomes": {} },
+            { "outcomes": [], "fields": null },
+            { "outcomes": [], "days_in_village": 3.0 },
+            { "outcomes": [], "days_in_village": -1 },
+            { "outcomes": [], "days_in_village": 70000 },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "for_whom": "f", "status": "finished" }] },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "status": "done" }] },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "for_whom": "f", "status": "done", "x": 1 }] },
+            { "outcomes": [{ "id": 1, "category": "c", "what": "w", "for_whom": "f", "status": "done" }] },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "for_whom": "f", "status": "done",
+                             "quantity": { "value": 1, "unit": "户", "x": 0 } }] },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "for_whom": "f", "status": "done",
+                             "geotag": { "lat": "1", "lon": 2 } }] },
+            { "outcomes": [{ "id": "a", "category": "c", "what": "w", "for_whom": "f", "status": "done",
+                             "continues": 5 }] },
+            [],
+        ]);
+        for case in cases.as_array().expect("cases") {
+            let by_serde = serde_json::from_value::<ReportContent>(case.clone()).ok();
+            assert_eq!(ReportContent::from_json(case).ok(), by_serde, "{case}");
+        }
+    }
 
     fn template() -> Template {
         serde_json::from_value(json!({ "fields": [

@@ -145,6 +145,124 @@ impl Media {
     }
 }
 
+/// A lean reader of the wire form, for the browser module: the same result as
+/// `serde_json::from_value::<Field>` for every field serde accepts (unknown keys ignored,
+/// defaults for `required`, `stable`, `integer`, `multiple`), and an error naming the
+/// first key that is missing or of the wrong type otherwise. serde's derive for a
+/// flattened, internally tagged enum buffers every value first, and that machinery was the
+/// largest single part of the module (see `scripts/bench-wasm.sh`).
+pub mod wire {
+    use super::{Field, FieldKind, Media};
+    use serde_json::{Map, Value};
+
+    type Object = Map<String, Value>;
+
+    fn missing(key: &str) -> String {
+        format!("missing field `{key}`")
+    }
+
+    fn wrong(key: &str, expected: &str) -> String {
+        format!("`{key}` is not {expected}")
+    }
+
+    pub(crate) fn string(object: &Object, key: &str) -> Result<String, String> {
+        match object.get(key) {
+            None => Err(missing(key)),
+            Some(Value::String(text)) => Ok(text.clone()),
+            Some(_) => Err(wrong(key, "a string")),
+        }
+    }
+
+    /// An optional string: absent or null is `None`.
+    pub(crate) fn optional_string(object: &Object, key: &str) -> Result<Option<String>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(wrong(key, "a string")),
+        }
+    }
+
+    /// A boolean with a default of `false` when absent.
+    fn flag(object: &Object, key: &str) -> Result<bool, String> {
+        match object.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(flag)) => Ok(*flag),
+            Some(_) => Err(wrong(key, "a boolean")),
+        }
+    }
+
+    fn whole(object: &Object, key: &str) -> Result<u32, String> {
+        let value = object.get(key).ok_or_else(|| missing(key))?;
+        value
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| wrong(key, "a whole number in 0..=4294967295"))
+    }
+
+    pub(crate) fn number(object: &Object, key: &str) -> Result<f64, String> {
+        let value = object.get(key).ok_or_else(|| missing(key))?;
+        value.as_f64().ok_or_else(|| wrong(key, "a number"))
+    }
+
+    fn kind(object: &Object) -> Result<FieldKind, String> {
+        Ok(match string(object, "type")?.as_str() {
+            "text" => FieldKind::Text {
+                max_chars: whole(object, "max_chars")?,
+            },
+            "number" => FieldKind::Number {
+                min: number(object, "min")?,
+                max: number(object, "max")?,
+                integer: flag(object, "integer")?,
+                unit: optional_string(object, "unit")?,
+            },
+            "choice" => FieldKind::Choice {
+                options: match object.get("options") {
+                    None => return Err(missing("options")),
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .map(|item| item.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<String>>>()
+                        .ok_or_else(|| wrong("options", "a list of strings"))?,
+                    Some(_) => return Err(wrong("options", "a list of strings")),
+                },
+                multiple: flag(object, "multiple")?,
+            },
+            "date" => FieldKind::Date,
+            "outcome_list" => FieldKind::OutcomeList {
+                max_items: whole(object, "max_items")?,
+            },
+            "geotag" => FieldKind::Geotag,
+            "attachment" => FieldKind::Attachment {
+                media: match string(object, "media")?.as_str() {
+                    "photo" => Media::Photo,
+                    "screenshot" => Media::Screenshot,
+                    "video" => Media::Video,
+                    "document" => Media::Document,
+                    other => return Err(format!("unknown media `{other}`")),
+                },
+            },
+            other => return Err(format!("unknown field type `{other}`")),
+        })
+    }
+
+    /// One template field from its JSON form.
+    pub fn field(value: &Value) -> Result<Field, String> {
+        let object = value
+            .as_object()
+            .ok_or_else(|| "a template field is not an object".to_owned())?;
+        Ok(Field {
+            key: string(object, "key")?,
+            label_zh: string(object, "label_zh")?,
+            label_en: string(object, "label_en")?,
+            kind: kind(object)?,
+            required: flag(object, "required")?,
+            seconds_to_fill: whole(object, "seconds_to_fill")?,
+            concept: optional_string(object, "concept")?,
+            stable: flag(object, "stable")?,
+        })
+    }
+}
+
 /// Which rule a refused template breaks: that of its first problem, in the order of
 /// [`Template::check`] (too many fields, a field's limits, a duplicate, a required photo).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -666,6 +784,49 @@ fn finite_or_null(x: f64) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lean reader agrees with serde's derive on every kind, with and without the
+    /// optional keys, and refuses what serde refuses.
+    #[test]
+    fn the_wire_reader_reads_what_serde_reads() {
+        let accepted = serde_json::json!([
+            { "key": "summary", "label_zh": "小结", "label_en": "Summary", "type": "text",
+              "max_chars": 500, "seconds_to_fill": 60, "extra": "ignored" },
+            { "key": "population", "label_zh": "人口", "label_en": "Population", "type": "number",
+              "min": 0, "max": 100_000.5, "integer": true, "unit": "人", "required": true,
+              "seconds_to_fill": 10, "concept": "population", "stable": true },
+            { "key": "weather", "label_zh": "天气", "label_en": "Weather", "type": "choice",
+              "options": ["晴", "雨"], "multiple": true, "seconds_to_fill": 5, "concept": null },
+            { "key": "on", "label_zh": "日期", "label_en": "Date", "type": "date", "seconds_to_fill": 5 },
+            { "key": "outcomes", "label_zh": "成果", "label_en": "Outcomes", "type": "outcome_list",
+              "max_items": 20, "required": true, "seconds_to_fill": 600 },
+            { "key": "place", "label_zh": "地点", "label_en": "Place", "type": "geotag", "seconds_to_fill": 5 },
+            { "key": "minutes", "label_zh": "纪要", "label_en": "Minutes", "type": "attachment",
+              "media": "document", "seconds_to_fill": 30 },
+        ]);
+        for value in accepted.as_array().expect("fields") {
+            let by_serde: Field = serde_json::from_value(value.clone()).expect("serde reads it");
+            assert_eq!(wire::field(value), Ok(by_serde), "{value}");
+        }
+        let refused = serde_json::json!([
+            [],
+            { "label_zh": "小结", "label_en": "Summary", "type": "text", "max_chars": 5, "seconds_to_fill": 6 },
+            { "key": "a", "label_zh": "小结", "label_en": "Summary", "type": "prose", "seconds_to_fill": 6 },
+            { "key": "a", "label_zh": "小结", "label_en": "Summary", "type": "text", "max_chars": 5.5, "seconds_to_fill": 6 },
+            { "key": "a", "label_zh": "小结", "label_en": "Summary", "type": "text", "max_chars": -1, "seconds_to_fill": 6 },
+            { "key": "a", "label_zh": "小结", "label_en": "Summary", "type": "text", "max_chars": 5, "seconds_to_fill": 6, "required": null },
+            { "key": "a", "label_zh": "选", "label_en": "Pick", "type": "choice", "options": ["x", 1], "seconds_to_fill": 6 },
+            { "key": "a", "label_zh": "附", "label_en": "File", "type": "attachment", "media": "audio", "seconds_to_fill": 6 },
+            { "key": "a", "label_zh": "数", "label_en": "N", "type": "number", "min": "0", "max": 1, "seconds_to_fill": 6 },
+        ]);
+        for value in refused.as_array().expect("fields") {
+            assert!(
+                serde_json::from_value::<Field>(value.clone()).is_err(),
+                "{value}"
+            );
+            assert!(wire::field(value).is_err(), "{value}");
+        }
+    }
 
     fn field(key: &str, label_zh: &str, label_en: &str, kind: FieldKind, seconds: u32) -> Field {
         Field {

@@ -14,6 +14,7 @@
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
+pub mod boundary;
 pub mod division;
 pub mod error;
 pub mod report;

@@ -14,50 +14,107 @@ use jianfu_core::geofence::Boundary;
 use jianfu_core::period::Period;
 use jianfu_core::report::{parse_and_check, verdict};
 use jianfu_core::similarity::similar_outcome_warnings;
-use jianfu_core::template::{Field, FieldKind, Template};
+use jianfu_core::template::{self, Field, FieldKind, Template};
 use jianfu_core::{Geotag, Outcome, Problem, ReportContent};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::{JsValue, wasm_bindgen};
 
 use crate::error::{ClientError, to_js};
 
 /// The parts of `GET /api/v1/me/periods/{key}` the module needs; other keys are ignored.
-#[derive(Debug, Deserialize)]
+/// Read by hand from the parsed JSON (no serde derive: see [`jianfu_core::template::wire`]).
+#[derive(Debug)]
 struct PeriodContext {
-    period: PeriodRef,
+    key: String,
     template: Vec<Field>,
-    #[serde(default)]
     boundary: Option<Value>,
-    #[serde(default)]
     report: Option<ExistingReport>,
-    #[serde(default)]
     prefill: Option<Value>,
-    #[serde(default)]
     last_outcomes: Vec<Outcome>,
-    #[serde(default)]
     continuable: BTreeSet<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct PeriodRef {
-    key: String,
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct ExistingReport {
     id: String,
+    revision: Option<i64>,
     content: Value,
+}
+
+/// `value[key]` as a list, each item read by `read`; absent or null is empty.
+fn list<T>(
+    value: &Value,
+    key: &str,
+    read: impl Fn(&Value) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    match &value[key] {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items.iter().map(read).collect(),
+        _ => Err(format!("`{key}` is not a list")),
+    }
+}
+
+/// `value[key]` unless absent or null.
+fn present(value: &Value, key: &str) -> Option<Value> {
+    Some(value[key].clone()).filter(|v| !v.is_null())
+}
+
+fn text(value: &Value, key: &str) -> Result<String, String> {
+    value[key]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("`{key}` is missing or not a string"))
+}
+
+impl PeriodContext {
+    fn read(value: &Value) -> Result<PeriodContext, String> {
+        if !value.is_object() {
+            return Err("the context is not an object".to_owned());
+        }
+        let report = match present(value, "report") {
+            None => None,
+            Some(report) => Some(ExistingReport {
+                id: text(&report, "id")?,
+                revision: report["revision"].as_i64(),
+                content: report["content"].clone(),
+            }),
+        };
+        Ok(PeriodContext {
+            key: text(&value["period"], "key")?,
+            template: list(value, "template", template::wire::field)?,
+            boundary: present(value, "boundary"),
+            report,
+            prefill: present(value, "prefill"),
+            last_outcomes: list(value, "last_outcomes", Outcome::from_json)?,
+            continuable: list(value, "continuable", |id| {
+                id.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| "`continuable` is not a list of strings".to_owned())
+            })?
+            .into_iter()
+            .collect(),
+        })
+    }
 }
 
 /// A draft as the page hands it back to [`Client::seal_draft`]: what [`NewDraft`] gave,
 /// edited.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 struct Draft {
     report_id: String,
     period: String,
     content: Value,
+}
+
+impl Draft {
+    fn read(value: &Value) -> Result<Draft, String> {
+        Ok(Draft {
+            report_id: text(value, "reportId")?,
+            period: text(value, "period")?,
+            content: present(value, "content").ok_or("`content` is missing")?,
+        })
+    }
 }
 
 /// A draft: one per period, as the page keeps it. Keep `reportId` for good: it is the
@@ -78,6 +135,10 @@ struct NewDraft {
     /// revision), `prefill`, or `empty`.
     #[tsify(optional, type = r#""report" | "prefill" | "empty""#)]
     based_on: &'static str,
+    /// The stored revision this draft edits (send it as `base_revision`), or null for a new
+    /// report.
+    #[tsify(optional)]
+    base_revision: Option<i64>,
 }
 
 /// What `PUT /api/v1/reports/{reportId}` takes as `{period, content}`, plus the id.
@@ -102,15 +163,14 @@ pub struct Client {
     prefill: Option<Value>,
 }
 
-fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, ClientError> {
+/// A JS value as JSON: through `JSON.stringify` and one text parser; every shape is then
+/// read by hand (no serde derive), which keeps the module small.
+fn from_js(value: &JsValue, what: &str) -> Result<Value, ClientError> {
     let text = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_default();
-    // Through `Value`: core deserialises from `Value` too, so the module carries one set of
-    // deserialisers, not a second one for text (tens of KB of wasm).
     serde_json::from_str::<Value>(&text)
-        .and_then(serde_json::from_value)
         .map_err(|e| ClientError::invalid_input(what, &e.to_string()))
 }
 
@@ -128,15 +188,12 @@ impl Client {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "PeriodContext")] context: &JsValue,
     ) -> Result<Client, JsValue> {
-        let context: PeriodContext = from_js(context, "context")?;
-        let period =
-            Period::parse_key(&context.period.key).map_err(|e| context_error(&e.to_string()))?;
+        let context =
+            PeriodContext::read(&from_js(context, "context")?).map_err(|e| context_error(&e))?;
+        let period = Period::parse_key(&context.key).map_err(|e| context_error(&e.to_string()))?;
         let boundary = match &context.boundary {
-            Some(geojson) if !geojson.is_null() => Some(
-                Boundary::from_geojson_value(geojson.clone())
-                    .map_err(|e| context_error(&e.to_string()))?,
-            ),
-            _ => None,
+            Some(geojson) => Some(crate::boundary::read(geojson).map_err(|e| context_error(&e))?),
+            None => None,
         };
         Ok(Client {
             template: Template {
@@ -147,7 +204,7 @@ impl Client {
             continuable: context.continuable,
             last_outcomes: context.last_outcomes,
             existing: context.report,
-            prefill: context.prefill.filter(|p| !p.is_null()),
+            prefill: context.prefill,
         })
     }
 
@@ -169,18 +226,21 @@ impl Client {
                 period: self.period.key(),
                 content: report.content.clone(),
                 based_on: "report",
+                base_revision: report.revision,
             },
             (None, Some(prefill)) => NewDraft {
                 report_id: new_report_id(),
                 period: self.period.key(),
                 content: prefill.clone(),
                 based_on: "prefill",
+                base_revision: None,
             },
             (None, None) => NewDraft {
                 report_id: new_report_id(),
                 period: self.period.key(),
                 content: json!({ "outcomes": [], "fields": {} }),
                 based_on: "empty",
+                base_revision: None,
             },
         };
         to_js(&draft)
@@ -193,7 +253,7 @@ impl Client {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ReportContent")] content: &JsValue,
     ) -> Result<JsValue, JsValue> {
-        let raw: Value = from_js(content, "content")?;
+        let raw = from_js(content, "content")?;
         Ok(to_js(&self.problems(&raw)))
     }
 
@@ -208,7 +268,8 @@ impl Client {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Draft")] draft: &JsValue,
     ) -> Result<JsValue, JsValue> {
-        let mut draft: Draft = from_js(draft, "draft")?;
+        let mut draft = Draft::read(&from_js(draft, "draft")?)
+            .map_err(|e| ClientError::invalid_input("draft", &e))?;
         if !is_uuid(&draft.report_id) {
             return Err(ClientError::invalid_input("draft", "reportId is not a UUID").into());
         }
@@ -248,7 +309,7 @@ impl Client {
     /// The verdict, then the similarity hints for whatever parses as a report.
     pub fn problems(&self, raw: &Value) -> Vec<Problem> {
         let mut problems = verdict(raw, &self.context());
-        if let Ok(content) = serde_json::from_value::<ReportContent>(raw.clone()) {
+        if let Ok(content) = ReportContent::from_json(raw) {
             problems.extend(similar_outcome_warnings(&content, &self.last_outcomes));
         }
         problems
@@ -363,9 +424,14 @@ fn is_uuid(id: &str) -> bool {
 #[serde(rename_all = "camelCase")]
 pub struct UploadStep {
     /// `done`; `retry`: same id, after `delayMs`; `revise`: resend as `existingId` (HTTP 409
-    /// `report_exists_for_period`); `sign_in`: keep it until a new token; `refused`: keep it
-    /// and show the problems.
-    #[tsify(type = r#""done" | "retry" | "revise" | "sign_in" | "refused""#)]
+    /// `report_exists_for_period`); `conflict`: the server holds a newer revision than the
+    /// one this draft edited (HTTP 409 `revision_conflict`, its `details.latest` has it): the
+    /// cadre chooses; `drop_sealed_at`: the server refused the device's seal time (a clock
+    /// far off), resend at once without it; `sign_in`: keep it until a new token;
+    /// `refused`: keep it and show the problems.
+    #[tsify(
+        type = r#""done" | "retry" | "revise" | "conflict" | "drop_sealed_at" | "sign_in" | "refused""#
+    )]
     pub action: &'static str,
     /// For `retry`: how long to wait before the next attempt.
     pub delay_ms: Option<u32>,
@@ -397,6 +463,12 @@ pub fn decide_upload(status: u16, body: &Value, attempts: u32) -> UploadStep {
                 _ => step("refused"),
             }
         }
+        409 if body["code"] == "revision_conflict" && body["details"]["latest"].is_object() => {
+            step("conflict")
+        }
+        422 if body["code"] == "validation_failed" && body["details"]["field"] == "sealed_at" => {
+            step("drop_sealed_at")
+        }
         401 => step("sign_in"),
         0 | 408 | 429 | 500..=599 => UploadStep {
             delay_ms: Some(
@@ -413,6 +485,6 @@ pub fn decide_upload(status: u16, body: &Value, attempts: u32) -> UploadStep {
 /// What to do after uploading a sealed report: see [`UploadStep`].
 #[wasm_bindgen(js_name = uploadStep, unchecked_return_type = "UploadStep")]
 pub fn upload_step(status: u16, body: &JsValue, attempts: u32) -> JsValue {
-    let body: Value = from_js(body, "body").unwrap_or(Value::Null);
+    let body = from_js(body, "body").unwrap_or(Value::Null);
     to_js(&decide_upload(status, &body, attempts))
 }
