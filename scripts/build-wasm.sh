@@ -18,6 +18,14 @@ rm -rf "$out"
 wasm-bindgen --target web --remove-name-section --remove-producers-section \
   --out-dir "$out" "$wasm"
 
+# Precompressed copies, sent as they are by the server (server/src/http/pages.rs): the
+# module is the largest download of the cadre page, so it gets the strongest settings once
+# here rather than a quick compression on every request. Brotli only where its CLI exists.
+for file in "$out/jianfu_client_bg.wasm" "$out/jianfu_client.js"; do
+  gzip -9 -n -k -f "$file"
+  if command -v brotli >/dev/null; then brotli -q 11 -f -k "$file"; fi
+done
+
 size_line() {
   local file=$1 raw gz
   raw=$(wc -c <"$file")
