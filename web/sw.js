@@ -1,29 +1,35 @@
-// The cadre page's offline copy. Cache-first from one consistent snapshot of the page, its
-// scripts, its stylesheet and the browser module, so the page opens with no signal at all.
-// The page asks for a refresh ("refresh" message) whenever it is online: every asset is
-// fetched again and the snapshot is replaced only when all of them arrived, so the JS glue
-// and the .wasm never come from two different builds. Bump VERSION when this list or this
-// file's logic changes; older caches are deleted on activation. API requests are never
-// touched (they go to the network, and fail offline, as they should).
+// The offline copy of the cadre page and the sign-in page. The server sends this file with
+// BUILD set to a hash of every script, style and module file (server/src/http/pages.rs),
+// and serves those files under /v/{BUILD}/ as never-changing: so a new build is a new
+// worker with a new, complete snapshot, and the glue and the .wasm never come from two
+// builds. Installing fetches through the HTTP cache, so what the first visit downloaded
+// is not downloaded again; the page registers the worker only once it is usable.
+//
+// Pages (/, /index.html, /cadre.html) and versioned files come from the snapshot first:
+// a later visit on a 2G link opens without waiting for the network (the browser checks
+// /sw.js for a new build in the background). API requests are never touched (they go to
+// the network, and fail offline, as they should).
 
-const VERSION = "jianfu-cadre-v1";
+const BUILD = "__JIANFU_BUILD__";
+const CACHE = `jianfu-cadre-${BUILD}`;
+const V = `/v/${BUILD}`;
+const PAGES = ["/", "/index.html", "/cadre.html"];
 const ASSETS = [
-  "/cadre.html",
   "/app.css",
-  "/js/cadre.js",
   "/js/api.js",
   "/js/i18n.js",
-  "/js/client.js",
+  "/js/index.js",
+  "/js/cadre.js",
   "/js/store.js",
   "/pkg/jianfu_client.js",
   "/pkg/jianfu_client_bg.wasm",
-];
+].map((path) => V + path);
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
-      .open(VERSION)
-      .then((cache) => cache.addAll(ASSETS.map((url) => new Request(url, { cache: "no-cache" }))))
+      .open(CACHE)
+      .then((cache) => cache.addAll([...PAGES, ...ASSETS]))
       .then(() => self.skipWaiting()),
   );
 });
@@ -32,7 +38,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("jianfu-") && k !== VERSION).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("jianfu-") && k !== CACHE).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );
 });
@@ -40,20 +46,9 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (!ASSETS.includes(url.pathname)) return;
+  const known = PAGES.includes(url.pathname) || url.pathname.startsWith(`${V}/`);
+  if (!known) return;
   event.respondWith(
-    caches.match(url.pathname, { cacheName: VERSION }).then((hit) => hit || fetch(event.request)),
+    caches.match(url.pathname, { cacheName: CACHE }).then((hit) => hit || fetch(event.request)),
   );
-});
-
-async function refresh() {
-  const responses = await Promise.all(ASSETS.map((url) => fetch(url, { cache: "no-cache" })));
-  if (!responses.every((r) => r.ok)) return false;
-  const cache = await caches.open(VERSION);
-  await Promise.all(ASSETS.map((url, i) => cache.put(url, responses[i])));
-  return true;
-}
-
-self.addEventListener("message", (event) => {
-  if (event.data === "refresh") event.waitUntil(refresh().catch(() => false));
 });

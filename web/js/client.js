@@ -5,7 +5,7 @@
 let loading = null;
 
 export function client() {
-  loading ??= import("/pkg/jianfu_client.js")
+  loading ??= import("../pkg/jianfu_client.js")
     .then(async (module) => {
       await module.default();
       return module;

@@ -25,7 +25,7 @@ function renderMe() {
   $("me-username").textContent = `@${me.username}`;
   $("me-role").textContent = t(`role.${me.role}`);
   const unit = me.org_unit;
-  $("me-unit").textContent = `${unit.name}（${t(`level.${unit.level}`)} ${unit.code}）`;
+  $("me-unit").textContent = unit ? `${unit.name}（${t(`level.${unit.level}`)} ${unit.code}）` : "—";
   const links = LINKS[me.role] || [];
   $("me-links").replaceChildren(
     ...links.map(({ href, key }) => {
@@ -42,11 +42,48 @@ function renderMe() {
   $("me").hidden = false;
 }
 
+// The last answer of /me, so the page opens offline with the links (the cadre page works
+// offline; web/sw.js keeps this page too).
+const ME_KEY = "jianfu.me";
+
+function keptMe() {
+  try {
+    const kept = JSON.parse(localStorage.getItem(ME_KEY) || "null");
+    return kept && kept.token === token() ? kept.me : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Offline with nothing kept: who the token says this is, enough for the links. */
+function offlineMe() {
+  try {
+    const claims = JSON.parse(atob(token().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    if (!LINKS[claims.role]) return null;
+    me = { username: String(claims.username ?? claims.sub), role: claims.role, org_unit: null };
+    return me;
+  } catch {
+    return null;
+  }
+}
+
 async function loadMe() {
+  const kept = keptMe();
+  if (kept) {
+    me = kept;
+    renderMe();
+  }
   try {
     me = await api("/me");
+    try {
+      localStorage.setItem(ME_KEY, JSON.stringify({ token: token(), me }));
+    } catch {
+      // Private mode: nothing kept, the page still works online.
+    }
     renderMe();
   } catch (err) {
+    if (err.status === 0 && kept) return; // offline: the kept answer stands
+    if (err.status === 0 && offlineMe()) return renderMe();
     if (err.status === 401 || !token()) return showLogin();
     showLogin();
     showError($("login-error"), err);
@@ -75,8 +112,13 @@ init();
 $("login-form").addEventListener("submit", onLogin);
 $("logout").addEventListener("click", () => {
   clearToken();
+  localStorage.removeItem(ME_KEY);
   showLogin();
 });
 document.addEventListener("langchange", renderMe);
 if (token()) loadMe();
 else showLogin();
+// The offline copy (web/sw.js) covers this page and the cadre page.
+if ("serviceWorker" in navigator) {
+  addEventListener("load", () => navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("jianfu: no offline copy", err)));
+}
