@@ -1,7 +1,9 @@
 //! What each subcommand does. `main` only parses, sets up logging and calls [`run`].
 
 use crate::app::{Application, ServeConfig, shutdown_signal};
-use crate::config::{Cli, Command, DemoArgs, ImportArgs, UserAddArgs, UserCommand};
+use crate::config::{
+    BackupArgs, Cli, Command, DemoArgs, ImportArgs, RestoreArgs, UserAddArgs, UserCommand,
+};
 use crate::db::{self, Db};
 use crate::demo;
 use crate::service::Services;
@@ -20,6 +22,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Migrate(args)) => migrate(&args.database_url).await,
         Some(Command::ImportDivisions(args)) => import_divisions(&args).await,
         Some(Command::User(UserCommand::Add(args))) => user_add(&args).await,
+        Some(Command::Backup(args)) => backup(&args).await,
+        Some(Command::Restore(args)) => restore(&args).await,
         Some(Command::Demo(args)) => run_demo(&args).await,
     };
     match result {
@@ -46,9 +50,47 @@ fn announce(app: &Application, config: &ServeConfig) {
         engine = app.db().engine(),
         database = %db::redact(&config.database_url),
         web_dir = %config.web_dir.display(),
+        metrics = %app.metrics_addr().map_or_else(
+            || if config.ops.metrics_token.is_some() { "main listener, with the token".to_owned() } else { "off".to_owned() },
+            |addr| format!("http://{addr}/metrics"),
+        ),
+        shutdown_timeout_secs = config.ops.shutdown_timeout.as_secs(),
         "listening on http://{}",
         app.local_addr()
     );
+}
+
+async fn backup(args: &BackupArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let copy = crate::backup::backup(&args.database.database_url, &args.to)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "backed up {} to {}: {} bytes, {} reports, {} revisions, schema {} in {:.2} s",
+        db::redact(&args.database.database_url),
+        copy.path.display(),
+        copy.bytes,
+        copy.reports,
+        copy.revisions,
+        copy.schema_version,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn restore(args: &RestoreArgs) -> Result<(), String> {
+    let copy = crate::backup::restore(&args.from, &args.database.database_url, args.force)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "restored {} into {}: {} reports, {} revisions, schema {}",
+        args.from.display(),
+        copy.path.display(),
+        copy.reports,
+        copy.revisions,
+        copy.schema_version
+    );
+    Ok(())
 }
 
 async fn migrate(url: &str) -> Result<(), String> {

@@ -1,10 +1,12 @@
 //! The command line: subcommands and their flags, each also settable by an environment
 //! variable. Secrets are read from the environment or flags but never printed.
 
-use crate::app::ServeConfig;
+use crate::app::{OpsConfig, ServeConfig};
+use crate::observe::logging::LogFormat;
 use clap::{Args, Parser, Subcommand};
 use jianfu_core::Role;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// jianfu (减负): outcome-based periodic reporting for village-posted cadres.
 ///
@@ -17,6 +19,17 @@ pub struct Cli {
 
     #[command(flatten)]
     pub serve: ServeArgs,
+
+    /// Log lines as plain text (coloured only on a terminal) or one JSON object per line.
+    /// Given as a flag, it goes after the subcommand.
+    #[arg(
+        long,
+        env = "JIANFU_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -30,6 +43,10 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy a live SQLite database to a new file, consistently, while it serves.
+    Backup(BackupArgs),
+    /// Put a backup in place of the SQLite database of a stopped server.
+    Restore(RestoreArgs),
     /// Import the demo county, create demo logins, print them as `role username password`, and serve.
     Demo(DemoArgs),
 }
@@ -72,6 +89,57 @@ pub struct ServeArgs {
     /// to start without one or with a well-known default.
     #[arg(long, env = "JIANFU_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    #[command(flatten)]
+    pub ops: OpsArgs,
+}
+
+/// Watching and stopping the running server.
+#[derive(Debug, Clone, Args)]
+pub struct OpsArgs {
+    /// Bearer token (at least 16 bytes) that opens `GET /metrics` on the main listener.
+    /// Without it, the main listener does not serve metrics.
+    #[arg(long, env = "JIANFU_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// A second address (`host:port`) serving `/metrics`, `/healthz` and `/readyz` without
+    /// a token: bind it where only the monitoring system reaches, e.g. `127.0.0.1:9187`.
+    #[arg(long, env = "JIANFU_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+    /// On SIGTERM or Ctrl-C: how long to wait for requests in flight before exiting anyway.
+    #[arg(long, env = "JIANFU_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub shutdown_timeout_secs: u64,
+}
+
+impl OpsArgs {
+    pub fn to_config(&self) -> OpsConfig {
+        OpsConfig {
+            metrics_token: self.metrics_token.clone(),
+            metrics_listen: self.metrics_listen.clone(),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The new file to write (never overwritten).
+    #[arg(long)]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// Where the restored database goes.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The backup file made by `jianfu backup`.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Replace an existing database file (kept as FILE.before-restore-<time>). Stop the
+    /// server first.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -141,8 +209,12 @@ fn default_web_dir() -> PathBuf {
 
 impl ServeArgs {
     pub fn to_config(&self) -> ServeConfig {
-        self.listen
-            .to_config(&self.database.database_url, self.jwt_secret.clone())
+        ServeConfig {
+            ops: self.ops.to_config(),
+            ..self
+                .listen
+                .to_config(&self.database.database_url, self.jwt_secret.clone())
+        }
     }
 }
 
@@ -156,6 +228,7 @@ impl ListenArgs {
             token_ttl_secs: i64::from(self.token_ttl_minutes) * 60,
             web_dir: self.web_dir.clone(),
             clock: crate::clock::Clock::system(),
+            ops: OpsConfig::default(),
         }
     }
 }
@@ -176,6 +249,33 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.serve.listen.port, 9000);
         assert_eq!(cli.serve.listen.host, "127.0.0.1");
+    }
+
+    #[test]
+    fn ops_flags_and_log_format_parse_anywhere() {
+        let cli = Cli::try_parse_from([
+            "jianfu",
+            "serve",
+            "--metrics-listen",
+            "127.0.0.1:9187",
+            "--shutdown-timeout-secs",
+            "3",
+            "--log-format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(cli.log_format, LogFormat::Json);
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve")
+        };
+        let ops = args.to_config().ops;
+        assert_eq!(ops.metrics_listen.as_deref(), Some("127.0.0.1:9187"));
+        assert_eq!(ops.shutdown_timeout, Duration::from_secs(3));
+        // Before a subcommand it would count as a flag of the default `serve`: after it.
+        let cli = Cli::try_parse_from(["jianfu", "backup", "--to", "x.db", "--log-format", "json"])
+            .unwrap();
+        assert!(matches!(cli.command, Some(Command::Backup(_))));
+        assert!(Cli::try_parse_from(["jianfu", "--log-format", "xml"]).is_err());
     }
 
     #[test]

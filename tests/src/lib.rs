@@ -5,7 +5,7 @@
 //! [`on_both_engines!`] turns one `async fn(TestApp)` into a SQLite and a PostgreSQL test.
 
 use jianfu_core::Role;
-use jianfu_server::app::{Application, ServeConfig};
+use jianfu_server::app::{Application, OpsConfig, ServeConfig};
 use jianfu_server::clock::Clock;
 use jianfu_server::db::Db;
 use jianfu_server::service::Services;
@@ -30,6 +30,9 @@ pub const OTHER_TOWNSHIP_VILLAGE: &str = "130928100201";
 
 /// Three real rows of the next county (献县), cut from the national file.
 pub const OTHER_COUNTY_CSV: &str = "130929,\"献县\",county,1309\n130929100,\"乐寿镇\",township,130929\n130929100006,\"通达社区居民委员会\",village,130929100\n";
+
+/// The bearer token that opens `/metrics` on every test server.
+pub const METRICS_TOKEN: &str = "metrics-token-0123456789";
 
 /// The password of every seeded user.
 pub const PASSWORD: &str = "correct horse battery";
@@ -136,6 +139,10 @@ impl TestApp {
             token_ttl_secs: 3600,
             web_dir: web_dir(),
             clock: clock.clone(),
+            ops: OpsConfig {
+                metrics_token: Some(METRICS_TOKEN.to_owned()),
+                ..OpsConfig::default()
+            },
         };
         let app = Application::build(&config)
             .await
@@ -267,11 +274,18 @@ impl TestApp {
     }
 }
 
-/// Reads an error response and checks it has the API's format; returns the body.
+/// Reads an error response and checks it has the API's format, with the response's
+/// `x-request-id` as `details.request_id`; returns the body without the request id (it
+/// differs on every request), so bodies compare.
 pub async fn expect_error(response: Response, status: StatusCode, code: &str) -> Value {
     let actual = response.status();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let text = response.text().await.expect("body");
-    let body: Value =
+    let mut body: Value =
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("error body is not JSON: {text}"));
     assert_eq!(actual, status, "status for {body}");
     assert_eq!(body["code"], code, "code in {body}");
@@ -284,6 +298,13 @@ pub async fn expect_error(response: Response, status: StatusCode, code: &str) ->
     assert!(
         body["details"].is_object(),
         "details is not an object in {body}"
+    );
+    let carried = body["details"]
+        .as_object_mut()
+        .and_then(|details| details.remove("request_id"));
+    assert!(
+        request_id.is_some() && carried.as_ref().and_then(Value::as_str) == request_id.as_deref(),
+        "details.request_id {carried:?} is not the x-request-id header {request_id:?}"
     );
     body
 }

@@ -9,6 +9,8 @@ pub mod error;
 pub mod extract;
 pub mod me;
 pub mod openapi;
+/// `/healthz`, `/readyz`, `/metrics`: mounted next to this router by `app`.
+pub mod ops;
 pub mod org_units;
 pub mod oversight;
 pub mod pages;
@@ -21,7 +23,6 @@ pub mod wire;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use error::{ApiError, ErrorCode};
@@ -29,7 +30,6 @@ use extract::BodyLimit;
 use std::path::Path;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 /// The body limit of every JSON endpoint; a typical report is well under 8 KB.
 pub const JSON_LIMIT_BYTES: usize = 64 * 1024;
@@ -63,15 +63,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
                 ApiError::internal(&"a handler panicked").into_response()
             },
         ))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(MatchedPath::as_str);
-                tracing::info_span!("request", method = %request.method(), route)
-            }),
-        )
+        // The request span, access log and metrics wrap this router in `app` (observe::request).
         .with_state(state)
 }
 

@@ -7,6 +7,7 @@ use super::extract::{BodyLimit, Json, Query};
 use super::wire::{Page, mirror};
 use crate::db::reports::{ReportRow, Stored};
 use crate::db::reviews::{Reopening, Review};
+use crate::observe::Submission;
 use crate::service::reports::{self, Detail, ListQuery as Filters};
 use crate::service::{Actor, reviews};
 use crate::state::AppState;
@@ -131,7 +132,14 @@ pub async fn put(
     actor: Actor,
     Path(id): Path<String>,
     Json(request): Json<SubmitRequest>,
-) -> Result<(StatusCode, axum::Json<ReportView>), ApiError> {
+) -> Result<
+    (
+        StatusCode,
+        axum::Extension<Submission>,
+        axum::Json<ReportView>,
+    ),
+    ApiError,
+> {
     let submitted = reports::submit(
         &state.services,
         &actor,
@@ -140,14 +148,20 @@ pub async fn put(
         &request.content,
     )
     .await?;
-    let (status, row) = match submitted.stored {
-        Stored::Created(row) => (StatusCode::CREATED, row),
+    // The metrics count what happened; the status alone cannot say (a replay of a first
+    // revision answers 201).
+    let (status, row, done) = match submitted.stored {
+        Stored::Created(row) => (StatusCode::CREATED, row, Submission::Created),
         // A replay answers as the first time did.
-        Stored::Replayed(row) if row.revision == 1 => (StatusCode::CREATED, row),
-        Stored::Replayed(row) | Stored::Revised(row) => (StatusCode::OK, row),
+        Stored::Replayed(row) if row.revision == 1 => {
+            (StatusCode::CREATED, row, Submission::Replayed)
+        }
+        Stored::Replayed(row) => (StatusCode::OK, row, Submission::Replayed),
+        Stored::Revised(row) => (StatusCode::OK, row, Submission::Revised),
     };
     Ok((
         status,
+        axum::Extension(done),
         axum::Json(ReportView {
             report: row.into(),
             content: submitted.content,

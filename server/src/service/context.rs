@@ -8,6 +8,11 @@
 //! started before an invalidation is not stored, so a change is never hidden by a slower
 //! reader. Nothing that depends on the moment (an emergency ending) is cached: a resolved
 //! policy answers for any `now`.
+//!
+//! With several nodes on one PostgreSQL, a change on one node must empty the others'
+//! caches: every use first compares the newest audit id with the one last seen, and each
+//! change is announced by NOTIFY. How stale a node can be, and why that is safe, is in
+//! [`crate::cluster`].
 
 use super::policy::{self, Policy};
 use super::{Error, Result, Services};
@@ -16,8 +21,8 @@ use jianfu_core::geofence::Boundary;
 use jianfu_core::period::Period;
 use jianfu_core::{DivisionCode, Level};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A unit's reporting context.
 #[derive(Debug)]
@@ -32,6 +37,10 @@ pub struct UnitContext {
 pub struct Cache {
     generation: AtomicU64,
     units: Mutex<HashMap<String, Arc<UnitContext>>>,
+    /// The other nodes on the same PostgreSQL; unset on SQLite (one node).
+    peers: OnceLock<Arc<crate::cluster::Link>>,
+    /// The newest audit id seen by the last use (with `peers` only).
+    stamp: AtomicI64,
 }
 
 impl Cache {
@@ -42,6 +51,13 @@ impl Cache {
         s: &Services,
         unit: &DivisionCode,
     ) -> Result<Option<Arc<UnitContext>>> {
+        if let Some(link) = self.peers.get() {
+            let stamp = link.stamp().await?;
+            if self.stamp.fetch_max(stamp, Ordering::AcqRel) < stamp {
+                self.forget();
+                link.dropped("stamp");
+            }
+        }
         if let Some(hit) = self.lock().get(unit.as_str()) {
             return Ok(Some(hit.clone()));
         }
@@ -70,11 +86,26 @@ impl Cache {
         Ok(Some(context))
     }
 
-    /// Forgets every context: called by each change that can alter one.
+    /// Forgets every context and tells the other nodes: called by each change that can
+    /// alter one, after it committed.
     pub fn invalidate(&self) {
+        self.forget();
+        if let Some(link) = self.peers.get() {
+            link.announce();
+            link.dropped("local");
+        }
+    }
+
+    /// Forgets every context of this node only.
+    pub fn forget(&self) {
         let mut units = self.lock();
         self.generation.fetch_add(1, Ordering::AcqRel);
         units.clear();
+    }
+
+    /// Joins the other nodes on the same PostgreSQL (once, at start).
+    pub fn connect(&self, link: Arc<crate::cluster::Link>) {
+        let _ = self.peers.set(link);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<UnitContext>>> {

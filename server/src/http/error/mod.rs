@@ -241,7 +241,18 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.code.status();
-        let mut response = (status, axum::Json(self.body())).into_response();
+        let code = self.code;
+        let mut body = self.body();
+        // The request's id (see `observe::request`), so a user's report of an error can be
+        // found in the log.
+        if let (Some(id), Value::Object(details)) =
+            (crate::observe::current_request_id(), &mut body.details)
+        {
+            details.insert("request_id".to_owned(), Value::from(&*id));
+        }
+        let mut response = (status, axum::Json(body)).into_response();
+        // For the metrics layer: refusals counted by code.
+        response.extensions_mut().insert(code);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
