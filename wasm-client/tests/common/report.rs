@@ -234,6 +234,12 @@ pub fn a_new_draft_keeps_the_stored_reports_id() {
     let revision = rust(&client(&context).new_draft());
     assert_eq!(revision["reportId"], stored);
     assert_eq!(revision["basedOn"], "report");
+    assert_eq!(revision["baseRevision"], 2, "the revision the draft edits");
+    assert_eq!(
+        prefilled["baseRevision"],
+        Value::Null,
+        "a new report has no base"
+    );
     assert_eq!(revision["content"], vector.draft);
     assert_eq!(client(&context).period_key(), vector.period.as_str());
     let thrown = Client::new(&js(
@@ -298,4 +304,22 @@ pub fn the_outbox_retries_revises_or_stops() {
         "sign_in"
     );
     assert_eq!(decide_upload(429, &Value::Null, 1).delay_ms, Some(4000));
+    // A newer revision on the server: the cadre chooses, nothing is resent by itself.
+    let latest = json!({ "code": "revision_conflict", "details": { "base_revision": 1,
+        "latest": { "revision": 2, "content": { "outcomes": [] }, "received_at": 1_764_300_000, "status": "acknowledged" } } });
+    assert_eq!(step(409, latest, 0)["action"], "conflict");
+    assert_eq!(
+        step(
+            409,
+            json!({ "code": "revision_conflict", "details": {} }),
+            0
+        )["action"],
+        "refused",
+        "a conflict without the latest revision cannot be shown"
+    );
+    // The device's clock is too far off for its seal time: send again without it.
+    let clock = json!({ "code": "validation_failed", "details": { "field": "sealed_at" } });
+    assert_eq!(step(422, clock, 0)["action"], "drop_sealed_at");
+    let other = json!({ "code": "validation_failed", "details": { "field": "period" } });
+    assert_eq!(step(422, other, 0)["action"], "refused");
 }
