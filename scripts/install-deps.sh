@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, skipping whatever is already there:
 # the wasm32 target, the wasm-bindgen CLI at the version pinned in Cargo.toml,
-# Debian's Chromium + ChromeDriver and a CJK font (browser tests) and PostgreSQL 15 binaries.
+# Debian's Chromium + ChromeDriver and a CJK font (browser tests), nginx, curl and openssl
+# (the deployment test) and PostgreSQL 15 binaries.
 # Usage: scripts/install-deps.sh [--no-browser] [--no-postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +74,19 @@ if [ "$want_browser" = 1 ]; then
     apt_install fonts-wqy-microhei
   fi
 fi
+
+# The deployment test (server/tests/deploy.rs) runs the shipped nginx site with a throwaway
+# certificate and reads it with curl. Debian's policy-rc.d keeps the package from starting
+# a system nginx where one is set; the test starts its own on free loopback ports.
+for tool in nginx:nginx curl:curl openssl:openssl; do
+  bin=${tool%%:*} package=${tool##*:}
+  if command -v "$bin" >/dev/null || [ -x "/usr/sbin/$bin" ]; then
+    log "$bin: present"
+  else
+    log "installing $package"
+    apt_install "$package"
+  fi
+done
 
 if [ "$want_postgres" = 1 ]; then
   if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
