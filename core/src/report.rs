@@ -287,7 +287,7 @@ pub fn parse_and_check(raw: &Value, ctx: &CheckContext) -> Result<ReportContent,
             "",
             format!("报告格式不对：{e}"),
             format!("The report is malformed: {e}"),
-            json!({ "reason": e.to_string() }),
+            json!({ "reason": e }),
         )]
     })?;
     for outcome in &mut content.outcomes {

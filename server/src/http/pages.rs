@@ -208,18 +208,22 @@ impl Pages {
     }
 }
 
+fn has_extension(path: &str, extension: &str) -> bool {
+    Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+}
+
 /// Pages and the service worker are rewritten; everything else is a plain file.
 fn is_rewritten(path: &str) -> bool {
-    path.ends_with('/') || path.ends_with(".html") || path == "/sw.js"
+    path.ends_with('/') || has_extension(path, "html") || path == "/sw.js"
 }
 
 /// An asset: a file that is neither a page, the service worker, a precompressed copy nor
 /// a declaration file.
 fn is_asset(path: &str) -> bool {
-    !(path.ends_with(".html")
+    !(["html", "gz", "br"].iter().any(|e| has_extension(path, e))
         || path == "sw.js"
-        || path.ends_with(".gz")
-        || path.ends_with(".br")
         || path.ends_with(".d.ts"))
 }
 
