@@ -34,6 +34,8 @@ pub struct ServeConfig {
     pub clock: Clock,
     /// Metrics access and the shutdown bound.
     pub ops: OpsConfig,
+    /// How the database is opened (an SQLite size cap).
+    pub storage: crate::db::StorageOptions,
 }
 
 /// How the running process is watched and stopped.
@@ -91,7 +93,7 @@ impl Application {
     pub async fn build(config: &ServeConfig) -> Result<Application, StartError> {
         let keys = Keys::from_secret(config.jwt_secret.as_deref(), config.token_ttl_secs)?;
         check_metrics_token(&config.ops)?;
-        let db = Db::open(&config.database_url).await?;
+        let db = Db::open_with(&config.database_url, &config.storage).await?;
         Application::with_db(config, db, keys).await
     }
 
@@ -193,7 +195,11 @@ impl Application {
             );
             let _ = stop_tx.send(true);
         });
-        let main = axum::serve(self.listener, self.router)
+        // The client's address reaches the handlers (sign-in throttling per address).
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let main = axum::serve(self.listener, service)
             .with_graceful_shutdown(stopped(stop_rx.clone()))
             .into_future();
         let second = async {

@@ -61,6 +61,10 @@ pub struct DatabaseArgs {
         hide_env_values = true
     )]
     pub database_url: String,
+    /// The largest the SQLite database may grow, in MiB: past it, writes are answered 503
+    /// (`storage_unavailable`) instead of filling the disk. Unset: no cap.
+    #[arg(long, env = "JIANFU_SQLITE_MAX_MB")]
+    pub sqlite_max_mb: Option<u64>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -209,12 +213,14 @@ fn default_web_dir() -> PathBuf {
 
 impl ServeArgs {
     pub fn to_config(&self) -> ServeConfig {
-        ServeConfig {
+        let mut config = ServeConfig {
             ops: self.ops.to_config(),
             ..self
                 .listen
                 .to_config(&self.database.database_url, self.jwt_secret.clone())
-        }
+        };
+        config.storage.sqlite_max_bytes = self.database.sqlite_max_mb.map(|mb| mb * 1024 * 1024);
+        config
     }
 }
 
@@ -229,6 +235,7 @@ impl ListenArgs {
             web_dir: self.web_dir.clone(),
             clock: crate::clock::Clock::system(),
             ops: OpsConfig::default(),
+            storage: crate::db::StorageOptions::default(),
         }
     }
 }

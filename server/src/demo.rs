@@ -8,7 +8,6 @@ use crate::service::accounts::{self, Caller, NewAccount};
 use crate::service::import::{self, Importer};
 use jianfu_core::{Level, Role};
 use rand::Rng;
-use rand::distributions::Alphanumeric;
 use std::fmt::Write as _;
 
 /// The demo county's rows with its province and city, in the national file's format.
@@ -34,13 +33,9 @@ pub enum SeedError {
     Db(#[from] sqlx::Error),
 }
 
-/// A random password that is easy to type: 14 letters and digits.
+/// A random password that is easy to type: 16 letters and digits.
 pub fn random_password() -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(14)
-        .map(char::from)
-        .collect()
+    password::generate()
 }
 
 /// A random signing secret: 32 bytes as hex.

@@ -87,6 +87,25 @@ pub async fn put_report(
     .await
 }
 
+/// A new revision of report `id`, made from revision `base` (the one the device edited).
+pub async fn revise_report(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    period: &str,
+    content: &Value,
+    base: i64,
+) -> Response {
+    send(
+        app,
+        Method::PUT,
+        &format!("/api/v1/reports/{id}"),
+        token,
+        &json!({ "period": period, "content": content, "base_revision": base }),
+    )
+    .await
+}
+
 /// Tokens and the template made by [`setup`].
 #[derive(Debug)]
 pub struct Setup {

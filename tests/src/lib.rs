@@ -7,7 +7,7 @@
 use jianfu_core::Role;
 use jianfu_server::app::{Application, OpsConfig, ServeConfig};
 use jianfu_server::clock::Clock;
-use jianfu_server::db::Db;
+use jianfu_server::db::{Db, StorageOptions};
 use jianfu_server::service::Services;
 use jianfu_server::service::accounts::{self, Caller, NewAccount};
 use jianfu_server::service::import::{self, Importer};
@@ -129,7 +129,22 @@ fn web_dir() -> PathBuf {
 impl TestApp {
     /// An application on an empty, migrated database; `None` when `engine` is unavailable here.
     pub async fn spawn(engine: Engine) -> Option<TestApp> {
+        TestApp::spawn_with(engine, StorageOptions::default()).await
+    }
+
+    /// Like [`TestApp::spawn`], with the database opened with `storage`.
+    pub async fn spawn_with(engine: Engine, storage: StorageOptions) -> Option<TestApp> {
         let (database_url, dir) = fresh_database(engine).await?;
+        Some(TestApp::spawn_at(engine, database_url, dir, storage).await)
+    }
+
+    /// An application on the database at `database_url` (migrated on start).
+    pub async fn spawn_at(
+        engine: Engine,
+        database_url: String,
+        dir: Option<tempfile::TempDir>,
+        storage: StorageOptions,
+    ) -> TestApp {
         let clock = Clock::manual(jianfu_server::db::now());
         let config = ServeConfig {
             database_url: database_url.clone(),
@@ -143,6 +158,7 @@ impl TestApp {
                 metrics_token: Some(METRICS_TOKEN.to_owned()),
                 ..OpsConfig::default()
             },
+            storage,
         };
         let app = Application::build(&config)
             .await
@@ -154,7 +170,7 @@ impl TestApp {
         let server = tokio::spawn(app.run_until(async {
             let _ = rx.await;
         }));
-        Some(TestApp {
+        TestApp {
             engine,
             base,
             db,
@@ -165,12 +181,24 @@ impl TestApp {
             shutdown: Some(tx),
             server: Some(server),
             _dir: dir,
-        })
+        }
     }
 
     /// An application with the demo county, the next county (`130929`) and [`USERS`].
     pub async fn seeded(engine: Engine) -> Option<TestApp> {
-        let app = TestApp::spawn(engine).await?;
+        TestApp::seeded_with(engine, StorageOptions::default()).await
+    }
+
+    /// Like [`TestApp::seeded`], with the database opened with `storage`.
+    pub async fn seeded_with(engine: Engine, storage: StorageOptions) -> Option<TestApp> {
+        let app = TestApp::spawn_with(engine, storage).await?;
+        app.seed().await;
+        Some(app)
+    }
+
+    /// Imports the demo county and the next county, and creates [`USERS`].
+    pub async fn seed(&self) {
+        let app = self;
         let mut csv = jianfu_server::demo::COUNTY_CSV.to_owned();
         csv.push_str(OTHER_COUNTY_CSV);
         let file = import::parse(csv.as_bytes(), None).expect("fixture parses");
@@ -185,7 +213,6 @@ impl TestApp {
         for (username, role, unit) in USERS {
             app.add_user(username, *role, unit).await;
         }
-        Some(app)
     }
 
     /// Creates a user with [`PASSWORD`] through the server's own use case.
@@ -330,5 +357,6 @@ macro_rules! on_both_engines {
         }
     )*};
 }
+pub mod cluster;
 pub mod fixtures;
 pub mod webdriver;

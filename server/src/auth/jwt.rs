@@ -32,6 +32,13 @@ pub struct Claims {
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
+    /// Not before (optional; refused when in the future).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// The account's token version when issued: a sign-out, a password reset, a role or
+    /// unit change or disabling the account bumps it, and older tokens stop working.
+    #[serde(default)]
+    pub ver: i64,
 }
 
 impl Claims {
@@ -123,6 +130,7 @@ impl Keys {
         user_id: i64,
         role: Role,
         unit: DivisionCode,
+        version: i64,
         now: i64,
     ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
         let claims = Claims {
@@ -132,19 +140,31 @@ impl Keys {
             iss: ISSUER.to_owned(),
             iat: now,
             exp: now + self.ttl_secs,
+            nbf: None,
+            ver: version,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, claims))
     }
 
-    /// The claims of a genuine, unexpired token.
-    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+    /// The claims of a genuine, unexpired token that was issued in the past, is not
+    /// post-dated, and lives no longer than this server's configured lifetime (a token
+    /// made with the secret but an `exp` ten years ahead is refused).
+    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
                 kind => TokenError::Invalid(token_problem(kind)),
-            })
+            })?;
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        if claims.iat > now + leeway || claims.nbf.is_some_and(|nbf| nbf > now + leeway) {
+            return Err(TokenError::Invalid("issued in the future"));
+        }
+        if claims.exp - claims.iat > self.ttl_secs + leeway {
+            return Err(TokenError::Invalid("lives longer than this server allows"));
+        }
+        Ok(claims)
     }
 }
 
@@ -201,13 +221,14 @@ mod tests {
         let keys = Keys::from_secret(Some(SECRET), 3600).unwrap();
         let unit = DivisionCode::parse("130928").unwrap();
         let now = crate::db::now();
-        let (token, claims) = keys.issue(7, Role::Admin, unit.clone(), now).unwrap();
-        assert_eq!(keys.verify(&token).unwrap(), claims);
+        let (token, claims) = keys.issue(7, Role::Admin, unit.clone(), 3, now).unwrap();
+        assert_eq!(keys.verify(&token, now).unwrap(), claims);
+        assert_eq!(claims.ver, 3);
         assert_eq!(claims.user_id().unwrap(), 7);
 
         let other = Keys::from_secret(Some("fedcba9876543210fedcba9876543210"), 3600).unwrap();
         assert_eq!(
-            other.verify(&token).unwrap_err(),
+            other.verify(&token, now).unwrap_err(),
             TokenError::Invalid("bad signature")
         );
     }
@@ -216,9 +237,28 @@ mod tests {
     fn an_expired_token_is_told_apart() {
         let keys = Keys::from_secret(Some(SECRET), 60).unwrap();
         let unit = DivisionCode::parse("13").unwrap();
-        let (token, _) = keys
-            .issue(1, Role::Cadre, unit, crate::db::now() - 3600)
+        let now = crate::db::now();
+        let (token, _) = keys.issue(1, Role::Cadre, unit, 0, now - 3600).unwrap();
+        assert_eq!(keys.verify(&token, now).unwrap_err(), TokenError::Expired);
+    }
+
+    #[test]
+    fn post_dated_and_overlong_tokens_are_refused() {
+        let keys = Keys::from_secret(Some(SECRET), 3600).unwrap();
+        let unit = DivisionCode::parse("13").unwrap();
+        let now = crate::db::now();
+        let (future, _) = keys
+            .issue(1, Role::Cadre, unit.clone(), 0, now + 600)
             .unwrap();
-        assert_eq!(keys.verify(&token).unwrap_err(), TokenError::Expired);
+        assert_eq!(
+            keys.verify(&future, now).unwrap_err(),
+            TokenError::Invalid("issued in the future")
+        );
+        let long = Keys::from_secret(Some(SECRET), 10 * 365 * 86_400).unwrap();
+        let (token, _) = long.issue(1, Role::Cadre, unit, 0, now).unwrap();
+        assert_eq!(
+            keys.verify(&token, now).unwrap_err(),
+            TokenError::Invalid("lives longer than this server allows")
+        );
     }
 }

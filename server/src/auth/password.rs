@@ -1,20 +1,93 @@
-//! Password hashing with argon2id (the crate's defaults: 19 MiB, 2 passes), off the async
-//! runtime. Unknown users are checked against a dummy hash so that a login for a name
-//! that does not exist costs the same time as one with a wrong password.
+//! Passwords: argon2id hashing (the crate's defaults: 19 MiB, 2 passes) on a small fixed
+//! pool of threads, and the policy a new password must meet.
+//!
+//! Every hash and every check runs on one of [`workers`] threads, fed by a bounded queue:
+//! a flood of sign-ins costs at most that many × 19 MiB at a time, and the memory stays in
+//! those few threads' allocators instead of one per blocking thread (a burst of 64 logins
+//! on tokio's blocking pool once left 1.1 GB resident). A full queue is refused at once
+//! ([`PasswordError::Busy`]) rather than waited on. Unknown users are checked against a
+//! dummy hash so that a sign-in for a name that does not exist costs the same time as one
+//! with a wrong password.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use jianfu_core::Problem;
-use std::sync::LazyLock;
+use serde_json::json;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{LazyLock, Mutex};
 
 /// Bounds on a new password, in characters.
-pub const MIN_CHARS: usize = 8;
+pub const MIN_CHARS: usize = 10;
 pub const MAX_CHARS: usize = 128;
+/// Hashes and checks waiting for a worker, at most.
+pub const QUEUE: usize = 64;
+
+/// Passwords too common to accept whatever their length (a short list of the ones seen
+/// most in leaks, Chinese-speaking users' among them), lowercased.
+const COMMON: &str = include_str!("../../data/common-passwords.txt");
 
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     hash_now("jianfu: a password nobody has").expect("hashing a constant cannot fail")
 });
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The queue of the worker threads, started on first use.
+static QUEUE_TX: LazyLock<SyncSender<Job>> = LazyLock::new(|| {
+    let (tx, rx) = sync_channel::<Job>(QUEUE);
+    let rx: &'static Mutex<Receiver<Job>> = Box::leak(Box::new(Mutex::new(rx)));
+    for n in 0..workers() {
+        std::thread::Builder::new()
+            .name(format!("argon2-{n}"))
+            .spawn(move || {
+                loop {
+                    let job = rx
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break,
+                    }
+                }
+            })
+            .expect("spawn an argon2 worker");
+    }
+    tx
+});
+
+/// How many hashes run at once: the cores, at most four.
+pub fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
+}
+
+/// Hashing or verifying could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("argon2: {0}")]
+    Argon2(argon2::password_hash::Error),
+    /// Every worker is busy and the queue is full: refused rather than waited on.
+    #[error("too many password checks queued")]
+    Busy,
+    #[error("the hashing worker stopped")]
+    Worker,
+}
+
+/// Runs `work` on a worker and waits for its answer without blocking the runtime.
+async fn on_worker<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(work());
+    });
+    QUEUE_TX.try_send(job).map_err(|e| match e {
+        TrySendError::Full(_) => PasswordError::Busy,
+        TrySendError::Disconnected(_) => PasswordError::Worker,
+    })?;
+    rx.await.map_err(|_| PasswordError::Worker)
+}
 
 fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
@@ -26,21 +99,12 @@ fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
 /// Computes the dummy hash now, so the first login of an unknown user is not the one
 /// that pays for it (which would make it slower, and tell).
 pub async fn warm_up() {
-    let _ = tokio::task::spawn_blocking(|| DUMMY_HASH.len()).await;
-}
-
-/// Hashing or verifying could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum PasswordError {
-    #[error("argon2: {0}")]
-    Argon2(argon2::password_hash::Error),
-    #[error("the hashing worker failed: {0}")]
-    Worker(#[from] tokio::task::JoinError),
+    let _ = on_worker(|| DUMMY_HASH.len()).await;
 }
 
 /// The PHC string of `password` with a fresh salt.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || hash_now(&password))
+    on_worker(move || hash_now(&password))
         .await?
         .map_err(PasswordError::Argon2)
 }
@@ -48,7 +112,7 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
 /// True when `password` matches `stored`; with `None` (no such user) it does the same
 /// work against a dummy hash and returns false.
 pub async fn verify(stored: Option<String>, password: String) -> Result<bool, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    on_worker(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         let matches = PasswordHash::new(&phc).is_ok_and(|parsed| {
@@ -59,22 +123,57 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool, Pa
         known && matches
     })
     .await
-    .map_err(PasswordError::from)
 }
 
-/// Checks a new password's length; the problem says the numbers.
-pub fn check_new(password: &str) -> Result<(), Box<Problem>> {
+/// A new random password, easy to type: 16 letters and digits (about 95 bits).
+pub fn generate() -> String {
+    use rand::Rng;
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
+}
+
+/// Checks a new password: 10 to 128 characters, not the username, not one character
+/// repeated, not a common password. The problem says which rule, in both languages.
+pub fn check_new(password: &str, username: &str) -> Result<(), Box<Problem>> {
     let chars = password.chars().count();
-    if (MIN_CHARS..=MAX_CHARS).contains(&chars) {
-        return Ok(());
+    let refuse = |code: &str, zh: String, en: String| {
+        Err(Box::new(Problem::error(
+            code,
+            "password",
+            zh,
+            en,
+            json!({ "field": "password", "min": MIN_CHARS, "max": MAX_CHARS, "actual": chars }),
+        )))
+    };
+    if !(MIN_CHARS..=MAX_CHARS).contains(&chars) {
+        return refuse(
+            "password_length",
+            format!("密码须为 {MIN_CHARS} 到 {MAX_CHARS} 个字符，当前为 {chars} 个"),
+            format!("a password has {MIN_CHARS} to {MAX_CHARS} characters, this one has {chars}"),
+        );
     }
-    Err(Box::new(Problem::error(
-        "password_length",
-        "password",
-        format!("密码须为 {MIN_CHARS} 到 {MAX_CHARS} 个字符，当前为 {chars} 个"),
-        format!("a password has {MIN_CHARS} to {MAX_CHARS} characters, this one has {chars}"),
-        serde_json::json!({ "field": "password", "min": MIN_CHARS, "max": MAX_CHARS, "actual": chars }),
-    )))
+    let lower = password.trim().to_lowercase();
+    if lower == username.trim().to_lowercase() {
+        return refuse(
+            "password_is_username",
+            "密码不能与用户名相同".to_owned(),
+            "the password may not be the username".to_owned(),
+        );
+    }
+    let mut distinct: Vec<char> = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 2 || COMMON.lines().any(|common| common == lower) {
+        return refuse(
+            "password_too_common",
+            "密码过于常见或过于简单，请换一个不容易被猜到的密码".to_owned(),
+            "the password is too common or too simple: choose one that is hard to guess".to_owned(),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -99,10 +198,37 @@ mod tests {
     }
 
     #[test]
-    fn new_passwords_have_bounded_length() {
-        assert!(check_new("1234567").is_err());
-        assert!(check_new("12345678").is_ok());
-        assert!(check_new(&"x".repeat(129)).is_err());
-        assert!(check_new("八个汉字的密码啊").is_ok());
+    fn new_passwords_are_long_not_the_username_and_not_common() {
+        let code = |p: &str| check_new(p, "wang.li").err().map(|e| e.code);
+        assert_eq!(code("123456789").as_deref(), Some("password_length"));
+        assert_eq!(code("        ").as_deref(), Some("password_length"));
+        assert_eq!(code("          ").as_deref(), Some("password_too_common"));
+        assert_eq!(code("aaaaaaaaaaaa").as_deref(), Some("password_too_common"));
+        assert_eq!(code("1234567890").as_deref(), Some("password_too_common"));
+        assert_eq!(code("Password123").as_deref(), Some("password_too_common"));
+        assert_eq!(
+            code("woaini1314520").as_deref(),
+            Some("password_too_common")
+        );
+        assert_eq!(
+            check_new("wang.li.wang", "wang.li.wang").unwrap_err().code,
+            "password_is_username"
+        );
+        assert_eq!(code(&"x".repeat(129)).as_deref(), Some("password_length"));
+        assert!(
+            check_new("八个汉字的好密码呀", "wang.li").is_err(),
+            "nine characters"
+        );
+        assert!(check_new("十个汉字组成的一句口令", "wang.li").is_ok());
+        assert!(check_new("correct horse battery", "wang.li").is_ok());
+    }
+
+    #[test]
+    fn the_common_list_is_lowercase_and_has_no_blank_lines() {
+        assert!(COMMON.lines().count() >= 100);
+        for line in COMMON.lines() {
+            assert!(!line.trim().is_empty(), "blank line in the list");
+            assert_eq!(line, line.to_lowercase(), "{line}");
+        }
     }
 }

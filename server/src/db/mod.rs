@@ -66,27 +66,52 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// How the database is opened, beyond its URL.
+#[derive(Debug, Clone, Default)]
+pub struct StorageOptions {
+    /// The largest an SQLite database may grow, in bytes: past it, writes are refused
+    /// (503 `storage_unavailable`) instead of filling the disk. `None`: no cap.
+    pub sqlite_max_bytes: Option<u64>,
+}
+
+/// SQLite's page size, the unit of `max_page_count`.
+const SQLITE_PAGE_BYTES: u64 = 4096;
+
 impl Db {
     /// Opens the database named by `url`: `sqlite://path` (created if missing) or
     /// `postgres://...` / `postgresql://...`.
     pub async fn connect(url: &str) -> Result<Db, OpenError> {
+        Db::connect_with(url, &StorageOptions::default()).await
+    }
+
+    /// Like [`Db::connect`], with `options`.
+    pub async fn connect_with(url: &str, storage: &StorageOptions) -> Result<Db, OpenError> {
         if url.starts_with("sqlite:") {
             // Durability first: an accepted write is on disk before the response (WAL + FULL).
-            let options = SqliteConnectOptions::from_str(url)?
+            let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            if let Some(bytes) = storage.sqlite_max_bytes {
+                options = options
+                    .pragma("page_size", SQLITE_PAGE_BYTES.to_string())
+                    .pragma(
+                        "max_page_count",
+                        (bytes / SQLITE_PAGE_BYTES).max(1).to_string(),
+                    );
+            }
             let pool = outside_transactions(SqlitePoolOptions::new())
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // A stopped server is a 503 within seconds, not a request held for long.
             let pool = outside_transactions(PgPoolOptions::new())
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(5))
                 .connect(url)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -97,7 +122,12 @@ impl Db {
 
     /// Opens the database and applies every pending migration of its engine.
     pub async fn open(url: &str) -> Result<Db, OpenError> {
-        let db = Db::connect(url).await?;
+        Db::open_with(url, &StorageOptions::default()).await
+    }
+
+    /// Like [`Db::open`], with `options`.
+    pub async fn open_with(url: &str, storage: &StorageOptions) -> Result<Db, OpenError> {
+        let db = Db::connect_with(url, storage).await?;
         db.migrate().await?;
         Ok(db)
     }

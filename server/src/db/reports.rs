@@ -28,6 +28,10 @@ pub struct ReportRow {
     pub status: ReportStatus,
     /// Whether the first revision arrived after due date + grace.
     pub late: bool,
+    /// When the latest revision was sealed on the device (the device's claim).
+    pub sealed_at: Option<i64>,
+    /// A late first revision that was sealed before due date + grace.
+    pub sealed_on_time: bool,
     pub first_received_at: i64,
     pub updated_at: i64,
 }
@@ -38,11 +42,13 @@ pub struct RevisionRow {
     pub content: String,
     pub received_at: i64,
     pub answers_review_id: Option<i64>,
+    /// When the device sealed it (its own claim).
+    pub sealed_at: Option<i64>,
 }
 
 const REPORT_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name, r.org_unit, r.period_key, \
-     r.period_start, r.period_end, r.revision, r.status, r.late, r.first_received_at, r.updated_at \
-     FROM reports r JOIN users u ON u.id = r.user_id";
+     r.period_start, r.period_end, r.revision, r.status, r.late, r.sealed_at, r.sealed_on_time, \
+     r.first_received_at, r.updated_at FROM reports r JOIN users u ON u.id = r.user_id";
 /// A checked submission about to be stored.
 #[derive(Debug, Clone)]
 pub struct Submission<'a> {
@@ -59,8 +65,24 @@ pub struct Submission<'a> {
     pub received_at: i64,
     /// Whether a first revision received now is late.
     pub late: bool,
+    /// When the device sealed it (its own claim).
+    pub sealed_at: Option<i64>,
+    /// Whether a late first revision was sealed before due date + grace.
+    pub sealed_on_time: bool,
+    /// The revision the device edited; `None` for a first submission.
+    pub base_revision: Option<i64>,
     /// From this instant on, revisions need a reopening.
     pub locks_at: i64,
+}
+
+/// The latest revision of a report, as a device that edited an older one is shown it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct Latest {
+    pub revision: i64,
+    pub content: String,
+    pub received_at: i64,
+    #[sqlx(try_from = "String")]
+    pub status: ReportStatus,
 }
 
 /// What a submission did.
@@ -85,6 +107,13 @@ pub enum PutError {
     /// The period is locked and no reopening is in force.
     #[error("the period is locked")]
     Locked { locks_at: i64 },
+    /// The device edited another revision than the latest (or none): its revision would
+    /// silently replace one it has not seen.
+    #[error("revision conflict: based on {base:?}, latest {}", .latest.revision)]
+    Conflict {
+        base: Option<i64>,
+        latest: Box<Latest>,
+    },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -98,20 +127,21 @@ pub enum PutError {
 #[instrument(skip_all)]
 pub async fn put(db: &Db, s: &Submission<'_>) -> Result<Stored, PutError> {
     const INSERT: &str = "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, \
-         revision, status, late, first_received_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, 'submitted', $7, $8, $8) ON CONFLICT DO NOTHING";
+         revision, status, late, sealed_at, sealed_on_time, first_received_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, 'submitted', $7, $9, $10, $8, $8) ON CONFLICT DO NOTHING";
     let select = format!("{REPORT_SELECT} WHERE r.id = $1");
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let inserted = sqlx::query(INSERT)
             .bind(s.id).bind(s.user_id).bind(s.org_unit).bind(s.period_key)
             .bind(s.period_start).bind(s.period_end).bind(s.late).bind(s.received_at)
+            .bind(s.sealed_at).bind(s.sealed_on_time)
             .execute(&mut *tx).await?
             .rows_affected();
         if inserted == 1 {
             sqlx::query(INSERT_REVISION)
                 .bind(s.id).bind(1_i64).bind(s.content).bind(s.outcome_ids.join(" "))
-                .bind(s.received_at).bind(None::<i64>)
+                .bind(s.received_at).bind(None::<i64>).bind(s.sealed_at)
                 .execute(&mut *tx).await?;
             if !s.outcome_ids.is_empty() {
                 outcome_rows(s).build().execute(&mut *tx).await?;
@@ -139,13 +169,29 @@ pub async fn put(db: &Db, s: &Submission<'_>) -> Result<Stored, PutError> {
         if period_key != s.period_key {
             return Err(PutError::IdTaken { period_key: Some(period_key) });
         }
-        let latest: String = sqlx::query_scalar(
-            "SELECT content FROM report_revisions WHERE report_id = $1 AND revision = $2",
+        let latest: Latest = sqlx::query_as(
+            "SELECT v.revision, v.content, v.received_at, r.status FROM report_revisions v \
+             JOIN reports r ON r.id = v.report_id WHERE v.report_id = $1 AND v.revision = $2",
         )
         .bind(s.id).bind(revision).fetch_one(&mut *tx).await?;
-        if latest == s.content {
+        // The same upload again (its answer lost, say): the latest revision, or the one
+        // stored on top of the base it was sent with.
+        let replay = latest.content == s.content || match s.base_revision.unwrap_or(0) {
+            base if base < revision => {
+                let stored: Option<String> = sqlx::query_scalar(
+                    "SELECT content FROM report_revisions WHERE report_id = $1 AND revision = $2",
+                )
+                .bind(s.id).bind(base + 1).fetch_optional(&mut *tx).await?;
+                stored.as_deref() == Some(s.content)
+            }
+            _ => false,
+        };
+        if replay {
             let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
             return Ok(Stored::Replayed(row));
+        }
+        if s.base_revision != Some(revision) {
+            return Err(PutError::Conflict { base: s.base_revision, latest: Box::new(latest) });
         }
         if s.received_at >= s.locks_at {
             let open: i64 = sqlx::query_scalar(
@@ -162,12 +208,12 @@ pub async fn put(db: &Db, s: &Submission<'_>) -> Result<Stored, PutError> {
         } else {
             None
         };
-        sqlx::query("UPDATE reports SET revision = $1, status = 'submitted', updated_at = $2 WHERE id = $3")
-            .bind(revision + 1).bind(s.received_at).bind(s.id)
+        sqlx::query("UPDATE reports SET revision = $1, status = 'submitted', updated_at = $2, sealed_at = $3 WHERE id = $4")
+            .bind(revision + 1).bind(s.received_at).bind(s.sealed_at).bind(s.id)
             .execute(&mut *tx).await?;
         sqlx::query(INSERT_REVISION)
             .bind(s.id).bind(revision + 1).bind(s.content).bind(s.outcome_ids.join(" "))
-            .bind(s.received_at).bind(answers)
+            .bind(s.received_at).bind(answers).bind(s.sealed_at)
             .execute(&mut *tx).await?;
         sqlx::query("DELETE FROM outcomes WHERE report_id = $1").bind(s.id).execute(&mut *tx).await?;
         if !s.outcome_ids.is_empty() {
@@ -179,8 +225,8 @@ pub async fn put(db: &Db, s: &Submission<'_>) -> Result<Stored, PutError> {
     })
 }
 
-const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, received_at, answers_review_id) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, \
+     received_at, answers_review_id, sealed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// The INSERT of the submission's outcome ids into `outcomes`.
 fn outcome_rows<'a, DB>(s: &'a Submission<'a>) -> QueryBuilder<'a, DB>
@@ -268,7 +314,7 @@ pub async fn continuable_among(
 
 #[instrument(skip_all)]
 pub async fn revisions(db: &Db, id: &str) -> Result<Vec<RevisionRow>, sqlx::Error> {
-    const SQL: &str = "SELECT revision, content, received_at, answers_review_id FROM report_revisions \
+    const SQL: &str = "SELECT revision, content, received_at, answers_review_id, sealed_at FROM report_revisions \
          WHERE report_id = $1 ORDER BY revision";
     on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_all(pool).await)
 }

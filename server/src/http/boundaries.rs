@@ -1,11 +1,11 @@
 //! Village and township outlines (R7), as GeoJSON.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{BodyLimit, Json};
+use super::extract::{Admin, BodyLimit, Json, Path};
 use crate::service::{Actor, boundaries};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::put;
 use serde_json::Value;
@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
         (status = 422, description = "invalid_boundary, validation_failed", body = ErrorBody)))]
 pub async fn put_boundary(
     State(state): State<AppState>,
-    actor: Actor,
+    Admin(actor): Admin,
     Path(code): Path<String>,
     Json(geojson): Json<Value>,
 ) -> Result<StatusCode, ApiError> {

@@ -7,7 +7,7 @@ use crate::auth::jwt::TokenError;
 use crate::service::Actor;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
@@ -16,7 +16,9 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-/// `axum::Json` with rejections in the API's error format.
+/// A JSON object body, with rejections in the API's error format. Every request body of
+/// the API is an object: an array or a bare value is refused even where serde would
+/// read a struct from an array (`["user", "pass"]` is not a login).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -29,30 +31,52 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let limit = body_limit(&req);
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(from_json_rejection(&rejection, limit)),
+        if !is_json(&req) {
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType)
+                .message(
+                    "请求体须为 JSON（Content-Type: application/json）",
+                    "the body must be JSON (Content-Type: application/json)",
+                )
+                .details(json!({ "expected": "application/json" })));
         }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| from_bytes_rejection(&e, limit))?;
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| matches!(b, b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'))
+            && serde_json::from_slice::<serde_json::Value>(&bytes).is_ok()
+        {
+            return Err(ApiError::new(ErrorCode::InvalidBody)
+                .message("请求体须为 JSON 对象", "the body must be a JSON object")
+                .details(json!({ "reason": "expected a JSON object" })));
+        }
+        serde_json::from_slice(&bytes).map(Json).map_err(|e| {
+            let code = match e.classify() {
+                serde_json::error::Category::Data => ErrorCode::InvalidBody,
+                _ => ErrorCode::BadJson,
+            };
+            ApiError::new(code).details(json!({ "reason": e.to_string() }))
+        })
     }
 }
 
-fn from_json_rejection(rejection: &JsonRejection, limit: Option<usize>) -> ApiError {
-    match rejection {
-        JsonRejection::JsonDataError(e) => {
-            ApiError::new(ErrorCode::InvalidBody).details(json!({ "reason": e.body_text() }))
-        }
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::new(ErrorCode::BadJson).details(json!({ "reason": e.body_text() }))
-        }
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(ErrorCode::UnsupportedMediaType)
-            .message(
-                "请求体须为 JSON（Content-Type: application/json）",
-                "the body must be JSON (Content-Type: application/json)",
-            )
-            .details(json!({ "expected": "application/json" })),
-        JsonRejection::BytesRejection(e) => from_bytes_rejection(e, limit),
-        other => ApiError::new(ErrorCode::BadJson).details(json!({ "reason": other.body_text() })),
-    }
+/// `application/json` or any `+json` type.
+fn is_json(req: &Request) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn from_bytes_rejection(rejection: &BytesRejection, limit: Option<usize>) -> ApiError {
@@ -166,12 +190,11 @@ impl FromRequestParts<AppState> for Actor {
                 ApiError::new(ErrorCode::InvalidToken)
                     .details(json!({ "reason": "expected `Authorization: Bearer <token>`" }))
             })?;
-        let claims = state.keys.verify(token.trim()).map_err(token_error)?;
-        Ok(Actor {
-            id: claims.user_id().map_err(token_error)?,
-            role: claims.role,
-            unit: claims.unit,
-        })
+        let claims = state
+            .keys
+            .verify(token.trim(), crate::db::now())
+            .map_err(token_error)?;
+        Ok(crate::service::sessions::actor(&state.services, &claims).await?)
     }
 }
 
@@ -181,5 +204,78 @@ fn token_error(e: TokenError) -> ApiError {
         TokenError::Invalid(reason) => {
             ApiError::new(ErrorCode::InvalidToken).details(json!({ "reason": reason }))
         }
+    }
+}
+
+/// The client's address, when the server knows it (from the connection; behind a reverse
+/// proxy, the proxy's unless it is trusted to say).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
+/// `axum::extract::Path` with rejections in the API's error format. The reason names the
+/// parameter and what it should be, never the raw input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => {
+                let reason = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                        ErrorKind::ParseErrorAtKey {
+                            key, expected_type, ..
+                        } => format!("the path parameter {key} must be {expected_type}"),
+                        ErrorKind::InvalidUtf8InPathParam { key } => {
+                            format!("the path parameter {key} is not valid UTF-8")
+                        }
+                        _ => "a path parameter is malformed".to_owned(),
+                    },
+                    _ => "a path parameter is malformed".to_owned(),
+                };
+                Err(ApiError::new(ErrorCode::InvalidPath).details(json!({ "reason": reason })))
+            }
+        }
+    }
+}
+
+/// The caller, refused unless an admin before anything else is read: for routes whose
+/// body can be large (imports, outlines), a cadre's request is turned away before the
+/// server buffers megabytes. The service checks again, as for every route.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Actor);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let actor = Actor::from_request_parts(parts, state).await?;
+        actor.require_role(&[jianfu_core::Role::Admin])?;
+        Ok(Admin(actor))
     }
 }

@@ -2,14 +2,17 @@
 //! offline needs.
 
 use super::error::{ApiError, ErrorBody};
+use super::extract::Path;
+use super::wire::mirror;
 use crate::service::Actor;
 use crate::service::completeness::PeriodStatus;
 use crate::service::periods::{
-    self, CurrentReport as Current, MyPeriods as Mine, PeriodContext as Context, PeriodView as View,
+    self, CurrentReport as Current, MyPeriods as Mine, PeriodContext as Context,
+    PeriodView as View, Question,
 };
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use jianfu_core::ReportStatus;
 use jianfu_core::report::{Outcome, ReportContent};
@@ -37,7 +40,7 @@ pub struct PeriodView {
     pub late_after: i64,
     /// From this instant on, revisions need a reviewer to reopen the report.
     pub locks_at: i64,
-    /// upcoming, open, on_time, late, missing or exempt.
+    /// upcoming, open, on_time, late, sealed_on_time, missing or exempt.
     #[schema(value_type = String, example = "open")]
     pub status: PeriodStatus,
     pub report_id: Option<String>,
@@ -67,6 +70,9 @@ pub struct MyPeriods {
     pub time_zone: String,
     /// Four past periods, the current one, and the next, oldest first.
     pub periods: Vec<PeriodView>,
+    /// The period the page opens on: the earliest that has ended and is neither reported
+    /// nor exempt; else the latest reported one; else the current one.
+    pub suggested: String,
 }
 
 /// The periods around now with due dates and status (cadre).
@@ -83,6 +89,7 @@ pub async fn my_periods(
         period_kind: mine.period_kind.to_string(),
         time_zone: mine.time_zone,
         periods: mine.periods.into_iter().map(PeriodView::from).collect(),
+        suggested: mine.suggested,
     }))
 }
 
@@ -94,8 +101,28 @@ pub struct CurrentReport {
     pub status: ReportStatus,
     #[schema(value_type = Object)]
     pub content: Value,
+    /// When the latest revision was received (unix seconds).
+    pub received_at: i64,
+    /// When the latest revision was sealed on the device: the device's claim.
+    pub sealed_at: Option<i64>,
+    pub late: bool,
+    /// Late, but sealed on the device before due date + grace (按时封存，迟送达).
+    pub sealed_on_time: bool,
     /// The reviewer's open question, when the status is needs_clarification.
     pub question: Option<String>,
+    /// Every question reviewers asked, oldest first.
+    pub questions: Vec<QuestionView>,
+}
+
+mirror! {
+    /// A reviewer's question and whether a revision has answered it.
+    QuestionView from Question {
+        id: i64,
+        question: String,
+        /// Unix seconds.
+        asked_at: i64,
+        answered: bool,
+    }
 }
 
 impl From<Current> for CurrentReport {
@@ -105,7 +132,12 @@ impl From<Current> for CurrentReport {
             revision: c.revision,
             status: c.status,
             content: c.content,
+            received_at: c.received_at,
+            sealed_at: c.sealed_at,
+            late: c.late,
+            sealed_on_time: c.sealed_on_time,
             question: c.question,
+            questions: c.questions.into_iter().map(QuestionView::from).collect(),
         }
     }
 }

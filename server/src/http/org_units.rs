@@ -2,13 +2,13 @@
 //! one unit, and bulk import.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{BodyLimit, CsvBody, Json, Query};
+use super::extract::{Admin, BodyLimit, CsvBody, Json, Path, Query};
 use super::wire::{OrgUnitView, Page, mirror};
 use crate::service::import::{ImportSummary, LineError};
 use crate::service::{Actor, org_units};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -153,7 +153,7 @@ mirror! {
     ))]
 pub async fn import_csv(
     State(state): State<AppState>,
-    actor: Actor,
+    Admin(actor): Admin,
     CsvBody(body): CsvBody,
 ) -> Result<axum::Json<ImportSummaryView>, ApiError> {
     let summary = org_units::import_csv(&state.services, &actor, body).await?;

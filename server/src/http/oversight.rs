@@ -26,6 +26,8 @@ mirror! {
         expected: u32,
         on_time: u32,
         late: u32,
+        /// Sealed on the device before due date + grace, delivered after (the device's claim).
+        sealed_on_time: u32,
         missing: u32,
         exempt: u32,
         /// Not yet due (due date + grace has not passed).
@@ -66,6 +68,8 @@ pub struct Completeness {
     pub exempt: Vec<PersonView>,
     /// Who reported late, by village then username.
     pub late: Vec<PersonView>,
+    /// Who sealed on time and delivered late, by village then username.
+    pub sealed_on_time: Vec<PersonView>,
     /// Cadres posted in the subtree whose policy has another cadence: not counted here.
     pub other_cadence: u32,
 }
@@ -89,6 +93,7 @@ impl From<Computed> for Completeness {
             missing: people(c.missing),
             exempt: people(c.exempt),
             late: people(c.late),
+            sealed_on_time: people(c.sealed_on_time),
             other_cadence: c.other_cadence,
         }
     }

@@ -2,7 +2,7 @@
 //! and the budget (R5), emergencies, and the burden ledger.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Json, Query};
+use super::extract::{Json, Path, Query};
 use super::wire::{UnitQuery, mirror};
 use crate::db::policies::Emergency;
 use crate::service::burden::{self, BurdenLedger};
@@ -10,7 +10,7 @@ use crate::service::policies::{self, InForce, PolicyRequest as Asked};
 use crate::service::{Actor, emergencies};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use jianfu_core::burden::Ledger;

@@ -3,16 +3,16 @@
 //! acknowledgement or a question, never a score) and, once locked, reopened.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{BodyLimit, Json, Query};
+use super::extract::{BodyLimit, Json, Path, Query};
 use super::wire::{Page, mirror};
 use crate::db::reports::{ReportRow, Stored};
 use crate::db::reviews::{Reopening, Review};
 use crate::observe::Submission;
-use crate::service::reports::{self, Detail, ListQuery as Filters};
+use crate::service::reports::{self, Detail, ListQuery as Filters, Upload};
 use crate::service::{Actor, reviews};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use jianfu_core::report;
@@ -59,6 +59,11 @@ mirror! {
         status: ReportStatus,
         /// Whether the first revision arrived after due date + grace.
         late: bool,
+        /// When the latest revision was sealed on the device: the device's claim, unix seconds.
+        sealed_at: Option<i64>,
+        /// A late report whose first revision was sealed before due date + grace
+        /// (按时封存，迟送达): the device's claim, shown as such.
+        sealed_on_time: bool,
         first_received_at: i64,
         updated_at: i64,
     }
@@ -102,6 +107,12 @@ pub struct SubmitRequest {
     /// Outcomes, template fields and days in the village (see core::report).
     #[schema(value_type = Object)]
     pub content: Value,
+    /// The revision the device edited; required to revise an existing report (a revision
+    /// made from an older one is refused with 409 `revision_conflict`).
+    pub base_revision: Option<i64>,
+    /// When the cadre sealed it on the device (unix seconds, the device clock's claim);
+    /// not in the future, not before the period's start.
+    pub sealed_at: Option<i64>,
 }
 
 /// A report's latest state with its content.
@@ -123,7 +134,7 @@ pub struct ReportView {
         (status = 200, description = "a new revision, or a replay of the same content", body = ReportView),
         (status = 403, description = "forbidden_role", body = ErrorBody),
         (status = 404, description = "policy_not_found", body = ErrorBody),
-        (status = 409, description = "report_exists_for_period, report_id_taken, period_locked", body = ErrorBody),
+        (status = 409, description = "report_exists_for_period, report_id_taken, period_locked, revision_conflict", body = ErrorBody),
         (status = 413, description = "payload_too_large", body = ErrorBody),
         (status = 422, description = "report_invalid, invalid_period, period_kind_mismatch, period_not_started, not_posted, invalid_report_id", body = ErrorBody),
     ))]
@@ -140,14 +151,14 @@ pub async fn put(
     ),
     ApiError,
 > {
-    let submitted = reports::submit(
-        &state.services,
-        &actor,
-        &id,
-        &request.period,
-        &request.content,
-    )
-    .await?;
+    let upload = Upload {
+        id: &id,
+        period: &request.period,
+        content: &request.content,
+        base_revision: request.base_revision,
+        sealed_at: request.sealed_at,
+    };
+    let submitted = reports::submit(&state.services, &actor, upload).await?;
     // The metrics count what happened; the status alone cannot say (a replay of a first
     // revision answers 201).
     let (status, row, done) = match submitted.stored {
@@ -177,6 +188,8 @@ pub struct Revision {
     pub received_at: i64,
     /// The review (a question) this revision answers.
     pub answers_review_id: Option<i64>,
+    /// When the device sealed it (its own claim).
+    pub sealed_at: Option<i64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -202,6 +215,7 @@ impl From<Detail> for ReportDetail {
                     content: r.content,
                     received_at: r.received_at,
                     answers_review_id: r.answers_review_id,
+                    sealed_at: r.sealed_at,
                 })
                 .collect(),
             reviews: d.reviews.into_iter().map(ReviewView::from).collect(),

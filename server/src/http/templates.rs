@@ -2,13 +2,13 @@
 //! photo (R4), within every budget of the policies using them (R5).
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Json, Query};
+use super::extract::{Json, Path, Query};
 use super::wire::{Page, UnitPage};
 use crate::service::Actor;
 use crate::service::templates::{self, TemplateView as Stored};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use jianfu_core::template::Field;

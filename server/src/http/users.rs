@@ -1,20 +1,164 @@
-//! `POST /api/v1/users`: an admin adds a person inside their subtree.
+//! People, for the admins of their subtree: the list, adding one, resetting a password,
+//! disabling and enabling, and changing a name, role or unit.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::Json;
-use super::wire::UserView;
+use super::extract::{Json, Path, Query};
+use super::wire::{Page, UserView};
+use crate::db::users::Account;
 use crate::service::Actor;
 use crate::service::accounts::{self, Caller, NewAccount};
+use crate::service::people::{self, PeopleQuery};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::{get, patch, post};
 use jianfu_core::Role;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/users", post(create))
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/{username}", patch(change))
+        .route("/users/{username}/password", post(reset_password))
+        .route("/users/{username}/disable", post(disable))
+        .route("/users/{username}/enable", post(enable))
+}
+
+/// A person as the admin's list shows them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// A disabled account cannot sign in; its tokens stopped working when it was disabled.
+    pub disabled: bool,
+}
+
+impl From<Account> for PersonView {
+    fn from(a: Account) -> Self {
+        PersonView {
+            user: a.user.into(),
+            disabled: a.disabled,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PeopleParams {
+    /// The subtree; defaults to the caller's unit.
+    pub unit: Option<String>,
+    /// cadre, reviewer or admin.
+    pub role: Option<String>,
+    pub limit: Option<u32>,
+    /// `org_unit/username` of the last person of the previous page.
+    pub after: Option<String>,
+}
+
+/// People of a subtree, in tree order then by username (admin).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(PeopleParams),
+    responses((status = 200, body = Page<PersonView, String>), (status = 403, body = ErrorBody),
+        (status = 422, description = "invalid_query", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(query): Query<PeopleParams>,
+) -> Result<axum::Json<Page<PersonView, String>>, ApiError> {
+    let asked = PeopleQuery {
+        unit: query.unit.as_deref(),
+        role: query.role.as_deref(),
+        after: query.after.as_deref(),
+        limit: query.limit,
+    };
+    Ok(axum::Json(Page::of(
+        people::list(&state.services, &actor, asked).await?,
+    )))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NewPassword {
+    pub username: String,
+    /// Shown once, here: it is stored only as a hash.
+    pub password: String,
+}
+
+/// Give a person a new random password, shown once (admin of their subtree). Signs them
+/// out everywhere.
+#[utoipa::path(post, path = "/api/v1/users/{username}/password", tag = "users", security(("bearer" = [])),
+    params(("username" = String, Path)),
+    responses((status = 200, body = NewPassword), (status = 403, body = ErrorBody),
+        (status = 404, description = "user_not_found", body = ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(username): Path<String>,
+) -> Result<axum::Json<NewPassword>, ApiError> {
+    let (account, password) = people::reset_password(&state.services, &actor, &username).await?;
+    Ok(axum::Json(NewPassword {
+        username: account.user.username,
+        password,
+    }))
+}
+
+/// Disable an account (admin of its subtree): it cannot sign in, its tokens stop working at once.
+#[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "users", security(("bearer" = [])),
+    params(("username" = String, Path)),
+    responses((status = 200, body = PersonView), (status = 403, body = ErrorBody),
+        (status = 404, description = "user_not_found", body = ErrorBody),
+        (status = 422, description = "validation_failed (own account)", body = ErrorBody)))]
+pub async fn disable(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(username): Path<String>,
+) -> Result<axum::Json<PersonView>, ApiError> {
+    let account = people::set_disabled(&state.services, &actor, &username, true).await?;
+    Ok(axum::Json(account.into()))
+}
+
+/// Enable a disabled account again (admin of its subtree).
+#[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "users", security(("bearer" = [])),
+    params(("username" = String, Path)),
+    responses((status = 200, body = PersonView), (status = 403, body = ErrorBody),
+        (status = 404, description = "user_not_found", body = ErrorBody)))]
+pub async fn enable(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(username): Path<String>,
+) -> Result<axum::Json<PersonView>, ApiError> {
+    let account = people::set_disabled(&state.services, &actor, &username, false).await?;
+    Ok(axum::Json(account.into()))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    pub display_name: Option<String>,
+    #[schema(value_type = Option<String>, example = "reviewer")]
+    pub role: Option<Role>,
+    /// A unit inside the admin's subtree.
+    pub org_unit: Option<String>,
+}
+
+/// Change a person's name, role or unit (admin of their subtree). A role or unit change
+/// signs them out everywhere.
+#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", security(("bearer" = [])),
+    params(("username" = String, Path)), request_body = ChangeRequest,
+    responses((status = 200, body = PersonView), (status = 403, body = ErrorBody),
+        (status = 404, description = "user_not_found, org_unit_not_found", body = ErrorBody),
+        (status = 422, description = "validation_failed, invalid_division_code", body = ErrorBody)))]
+pub async fn change(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(username): Path<String>,
+    Json(request): Json<ChangeRequest>,
+) -> Result<axum::Json<PersonView>, ApiError> {
+    let asked = people::Change {
+        display_name: request.display_name.as_deref(),
+        role: request.role,
+        org_unit: request.org_unit.as_deref(),
+    };
+    let account = people::change(&state.services, &actor, &username, asked).await?;
+    Ok(axum::Json(account.into()))
 }
 
 /// A request to create a user.

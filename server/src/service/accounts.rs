@@ -68,7 +68,7 @@ pub async fn create(s: &Services, caller: Caller<'_>, account: NewAccount) -> Re
         account.display_name.as_deref().unwrap_or(&username),
         jianfu_core::text::TextRule::line(1, DISPLAY_NAME_MAX),
     )?;
-    password::check_new(&account.password).map_err(Error::Invalid)?;
+    password::check_new(&account.password, &username).map_err(Error::Invalid)?;
     let unit = parse_code(account.org_unit.trim(), "org_unit")?;
     if let Caller::Actor(actor) = caller {
         actor.require_scope(&unit)?;
@@ -83,11 +83,11 @@ pub async fn create(s: &Services, caller: Caller<'_>, account: NewAccount) -> Re
         org_unit: unit.to_string(),
         password_hash: password::hash(account.password)
             .await
-            .map_err(Error::internal)?,
+            .map_err(password_error)?,
     };
     let entry = match caller {
         Caller::Actor(actor) => {
-            super::audit::entry(s, actor, "users.create", unit.as_str(), String::new()).await?
+            super::audit::entry(s, actor, "users.create", unit.as_str(), String::new())
         }
         Caller::System(name) => audit::Entry {
             at: db::now(),
@@ -108,18 +108,72 @@ pub async fn create(s: &Services, caller: Caller<'_>, account: NewAccount) -> Re
         })
 }
 
-/// The user whose username and password these are. The same argon2 work is done whether
-/// or not the user exists, and the refusal does not say which was wrong.
-pub async fn authenticate(s: &Services, username: &str, password: String) -> Result<User> {
-    let credentials = users::credentials(&s.db, username.trim()).await?;
+/// A password worker's failure as the service's error: a full queue is a 503.
+pub fn password_error(e: password::PasswordError) -> Error {
+    match e {
+        password::PasswordError::Busy => Error::Busy,
+        other => Error::internal(other),
+    }
+}
+
+/// A signed-in account: who, and the token version to put in the token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub token_version: i64,
+}
+
+/// The account whose username and password these are, for a client at `from`. Every
+/// attempt is counted first (per account and per address); the same argon2 work is done
+/// whether or not the user exists, and the refusal does not say which was wrong. A
+/// failure is logged with the address, never with the password.
+pub async fn authenticate(
+    s: &Services,
+    username: &str,
+    password: String,
+    from: Option<std::net::IpAddr>,
+) -> Result<SignedIn> {
+    s.throttle.attempt(username, from)?;
+    let username = username.trim();
+    // A name that cannot be a username (a NUL, say) is never looked up, but costs the same.
+    let credentials = match check_username(username) {
+        Ok(()) => users::credentials(&s.db, username).await?,
+        Err(_) => None,
+    };
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let valid = password::verify(stored_hash, password)
         .await
-        .map_err(Error::internal)?;
+        .map_err(password_error)?;
+    let shown = if check_username(username).is_ok() {
+        username
+    } else {
+        "(not a username)"
+    };
     match credentials {
-        Some(c) if valid => Ok(c.user),
-        _ => Err(Error::BadCredentials),
+        Some(c) if valid && c.disabled => {
+            tracing::warn!(username = shown, client = ?from, "sign-in to a disabled account");
+            Err(Error::AccountDisabled)
+        }
+        Some(c) if valid => Ok(SignedIn {
+            user: c.user,
+            token_version: c.token_version,
+        }),
+        _ => {
+            tracing::warn!(username = shown, client = ?from, "failed sign-in");
+            Err(Error::BadCredentials)
+        }
     }
+}
+
+/// Signs the actor out on every device: their tokens stop working at once.
+pub async fn sign_out(s: &Services, actor: &Actor) -> Result<()> {
+    let change = users::AccountChange {
+        sign_out: true,
+        ..users::AccountChange::default()
+    };
+    users::change(&s.db, actor.id, &change, None).await?;
+    s.sessions.forget(actor.id);
+    Ok(())
 }
 
 /// The caller's account and unit.

@@ -4,31 +4,26 @@
 use super::{Actor, Result, Services};
 use crate::db::audit::{self, Entry, Stored};
 use crate::db::page::{Page, Window};
-use crate::db::users;
 use jianfu_core::Role;
 
 /// The audit entry of a change by `actor`, at the domain clock's now.
-pub async fn entry(
+pub fn entry(
     s: &Services,
     actor: &Actor,
     action: &'static str,
     scope: &str,
     target: String,
-) -> Result<Entry> {
-    let name = users::get(&s.db, actor.id)
-        .await?
-        .map(|u| u.username)
-        .unwrap_or_default();
-    Ok(Entry {
+) -> Entry {
+    Entry {
         at: s.clock.now(),
         actor_id: Some(actor.id),
-        actor: name,
+        actor: actor.username.clone(),
         action,
         scope: scope.to_owned(),
         target,
         before: None,
         after: None,
-    })
+    }
 }
 
 /// The log of a subtree, newest first; `before` is the last id of the previous page.

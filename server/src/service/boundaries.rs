@@ -32,8 +32,7 @@ pub async fn put(s: &Services, actor: &Actor, code: &str, geojson: &Value) -> Re
         "boundaries.put",
         unit.as_str(),
         format!("boundary:{unit}"),
-    )
-    .await?;
+    );
     boundaries::put(&s.db, unit.as_str(), &boundary.to_geojson(), entry).await?;
     s.contexts.invalidate();
     Ok(())

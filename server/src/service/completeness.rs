@@ -30,6 +30,9 @@ pub enum PeriodStatus {
     OnTime,
     /// First received after due date + grace.
     Late,
+    /// First received after due date + grace but sealed on the device before it
+    /// (按时封存，迟送达): the device's claim, never counted as late.
+    SealedOnTime,
     /// No report, and due date + grace has passed.
     Missing,
     /// An exemption touches the period: never missing, never late.
@@ -47,10 +50,10 @@ pub fn status(
     if exempt {
         PeriodStatus::Exempt
     } else if let Some(report) = report {
-        if report.late {
-            PeriodStatus::Late
-        } else {
-            PeriodStatus::OnTime
+        match (report.late, report.sealed_on_time) {
+            (false, _) => PeriodStatus::OnTime,
+            (true, true) => PeriodStatus::SealedOnTime,
+            (true, false) => PeriodStatus::Late,
         }
     } else if now < period.start_instant(&policy.tz) {
         PeriodStatus::Upcoming
@@ -92,6 +95,8 @@ pub struct Counts {
     pub expected: u32,
     pub on_time: u32,
     pub late: u32,
+    /// Sealed on the device before due date + grace, delivered after.
+    pub sealed_on_time: u32,
     pub missing: u32,
     pub exempt: u32,
     /// Not yet due (due date + grace has not passed).
@@ -104,6 +109,7 @@ impl Counts {
         match status {
             PeriodStatus::OnTime => self.on_time += 1,
             PeriodStatus::Late => self.late += 1,
+            PeriodStatus::SealedOnTime => self.sealed_on_time += 1,
             PeriodStatus::Missing => self.missing += 1,
             PeriodStatus::Exempt => self.exempt += 1,
             PeriodStatus::Open | PeriodStatus::Upcoming => self.open += 1,
@@ -131,6 +137,8 @@ pub struct Completeness {
     pub exempt: Vec<Person>,
     /// Who reported late, by village then username.
     pub late: Vec<Person>,
+    /// Who sealed on time and delivered late, by village then username.
+    pub sealed_on_time: Vec<Person>,
     /// Cadres posted in the subtree whose policy has another cadence: not counted here.
     pub other_cadence: u32,
 }
@@ -177,6 +185,7 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
         missing: Vec::new(),
         exempt: Vec::new(),
         late: Vec::new(),
+        sealed_on_time: Vec::new(),
         other_cadence: 0,
     };
     let mut by_child: BTreeMap<String, Counts> = BTreeMap::new();
@@ -212,6 +221,7 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
             PeriodStatus::Missing => result.missing.push(person),
             PeriodStatus::Exempt => result.exempt.push(person),
             PeriodStatus::Late => result.late.push(person),
+            PeriodStatus::SealedOnTime => result.sealed_on_time.push(person),
             _ => {}
         }
     }

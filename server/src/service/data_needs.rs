@@ -62,8 +62,7 @@ pub async fn register(s: &Services, actor: &Actor, request: NeedRequest) -> Resu
         "data_needs.register",
         unit.as_str(),
         format!("template:{template_id}"),
-    )
-    .await?;
+    );
     // Adding a field changes the template for every unit that uses it: only an admin whose
     // subtree holds the template's owner may do that.
     let may_add = actor

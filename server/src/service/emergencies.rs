@@ -31,8 +31,7 @@ pub async fn declare(
         "emergencies.declare",
         unit.as_str(),
         String::new(),
-    )
-    .await?;
+    );
     let new = NewEmergency {
         org_unit: unit.as_str(),
         reason: &reason,

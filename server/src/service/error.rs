@@ -24,6 +24,19 @@ pub enum Error {
     /// A genuine token names an account that does not exist (any more).
     #[error("the account no longer exists")]
     UnknownAccount,
+    /// The account is disabled: it cannot sign in and its tokens do not work.
+    #[error("the account is disabled")]
+    AccountDisabled,
+    /// A genuine token that no longer speaks for its account (signed out, or the account
+    /// changed since).
+    #[error("the token was revoked: {reason}")]
+    TokenRevoked { reason: &'static str },
+    /// Too many sign-in attempts for this account or from this address.
+    #[error("too many attempts; retry in {retry_after} s")]
+    TooManyAttempts { retry_after: u64 },
+    /// Too much work is queued (password hashing); retry shortly.
+    #[error("busy")]
+    Busy,
     /// A cadre asked for another cadre's report.
     #[error("the report {id} is not the caller's")]
     NotYourReport { id: String },
@@ -142,6 +155,12 @@ pub enum Error {
     },
     #[error("the period {period} locked at {locks_at}")]
     PeriodLocked { period: String, locks_at: i64 },
+    /// The device edited another revision than the latest (or none).
+    #[error("based on revision {base:?}, the latest is {}", .latest.revision)]
+    RevisionConflict {
+        base: Option<i64>,
+        latest: Box<crate::db::reports::Latest>,
+    },
 
     // ------------------------------------------------------------ failures
     /// The database failed; whether it is unavailable (503) or broken (500) is decided

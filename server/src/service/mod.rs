@@ -32,6 +32,8 @@ mod error;
 pub mod import;
 /// The administrative tree: units, their paths and children.
 pub mod org_units;
+/// Admins managing people: the list, password resets, disabling, changes.
+pub mod people;
 /// The cadre's periods around now, and what a draft of one needs.
 pub mod periods;
 /// Setting a unit's policy (R1, R5, R6) and reading the one in force.
@@ -44,8 +46,12 @@ pub mod postings;
 pub mod reports;
 /// Reviews (acknowledge or ask one question) and reopenings of locked periods.
 pub mod reviews;
+/// Who a token speaks for, checked against the account as it is now.
+pub mod sessions;
 /// Templates with the report-once and no-photo rules (R3, R4) and the budget (R5).
 pub mod templates;
+/// Sign-in throttling per account and per client address.
+pub mod throttle;
 
 pub use error::Error;
 
@@ -58,6 +64,8 @@ pub struct Services {
     pub db: Db,
     pub clock: Clock,
     pub contexts: Arc<context::Cache>,
+    pub sessions: Arc<sessions::Cache>,
+    pub throttle: Arc<throttle::Throttle>,
 }
 
 impl Services {
@@ -66,17 +74,21 @@ impl Services {
             db,
             clock,
             contexts: Arc::new(context::Cache::default()),
+            sessions: Arc::new(sessions::Cache::default()),
+            throttle: Arc::new(throttle::Throttle::default()),
         }
     }
 }
 
-/// Who asks: a signed-in user with one role and one subtree.
+/// Who asks: a signed-in user with one role and one subtree, as their account stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub id: i64,
     pub role: Role,
     /// The root of the actor's subtree.
     pub unit: DivisionCode,
+    /// Named in the audit log.
+    pub username: String,
 }
 
 impl Actor {

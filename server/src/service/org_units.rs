@@ -6,7 +6,6 @@ use super::import::{self, ImportSummary, Importer, ParsedFile};
 use super::{Actor, Error, Result, Services, parse_code};
 use crate::db::org_units::{self, OrgUnit};
 use crate::db::page::{Page, Window};
-use crate::db::users;
 use jianfu_core::{DivisionCode, DivisionRow, Problem, Role};
 use serde_json::json;
 
@@ -55,16 +54,12 @@ pub async fn with_path(s: &Services, actor: &Actor, code: &str) -> Result<WithPa
     Ok(WithPath { unit, path })
 }
 
-async fn importer(s: &Services, actor: &Actor) -> Result<Importer> {
-    let name = users::get(&s.db, actor.id)
-        .await?
-        .map(|u| u.username)
-        .unwrap_or_default();
-    Ok(Importer {
+fn importer(actor: &Actor) -> Importer {
+    Importer {
         actor_id: Some(actor.id),
-        actor: name,
+        actor: actor.username.clone(),
         scope: Some(actor.unit.clone()),
-    })
+    }
 }
 
 /// Add one unit under an existing parent (admins, inside their subtree).
@@ -96,7 +91,7 @@ pub async fn create(s: &Services, actor: &Actor, code: &str, name: &str) -> Resu
     let file = ParsedFile {
         rows: vec![(1, row)],
     };
-    match import::apply(&s.db, &file, &importer(s, actor).await?).await {
+    match import::apply(&s.db, &file, &importer(actor)).await {
         Ok(_) => {}
         Err(import::ImportError::Db(e)) if crate::db::is_unique_violation(&e) => {
             return Err(Error::OrgUnitExists(code));
@@ -115,6 +110,5 @@ pub async fn import_csv(s: &Services, actor: &Actor, body: bytes::Bytes) -> Resu
     let parsed = tokio::task::spawn_blocking(move || import::parse(body.as_ref(), None))
         .await
         .map_err(Error::internal)??;
-    let importer = importer(s, actor).await?;
-    Ok(import::apply(&s.db, &parsed, &importer).await?)
+    Ok(import::apply(&s.db, &parsed, &importer(actor)).await?)
 }

@@ -36,6 +36,33 @@ pub struct MyPeriods {
     pub time_zone: String,
     /// Four past periods, the current one, and the next, oldest first.
     pub periods: Vec<PeriodView>,
+    /// The period the page opens on: the earliest that has ended and is neither reported
+    /// nor exempt; else the latest reported one; else the current one.
+    pub suggested: String,
+}
+
+/// See [`MyPeriods::suggested`].
+fn suggest(
+    views: &[PeriodView],
+    policy: &crate::service::policy::Policy,
+    now: jiff::Timestamp,
+) -> String {
+    let ended = |v: &PeriodView| now >= v.period.end_instant(&policy.tz);
+    let unreported =
+        |v: &PeriodView| matches!(v.status, PeriodStatus::Open | PeriodStatus::Missing);
+    let reported = |v: &PeriodView| v.report_id.is_some();
+    views
+        .iter()
+        .find(|v| ended(v) && unreported(v))
+        .or_else(|| views.iter().rev().find(|v| reported(v)))
+        .or_else(|| {
+            views
+                .iter()
+                .rev()
+                .find(|v| now >= v.period.start_instant(&policy.tz))
+        })
+        .map(|v| v.period.key())
+        .unwrap_or_default()
 }
 
 async fn view(s: &Services, user_id: i64, period: Period, setting: &Setting) -> Result<PeriodView> {
@@ -93,19 +120,37 @@ pub async fn mine(s: &Services, actor: &Actor) -> Result<MyPeriods> {
         org_unit: here.village.to_string(),
         period_kind: here.policy().kind_at(now),
         time_zone: here.policy().row.time_zone.clone(),
+        suggested: suggest(&periods, here.policy(), s.clock.timestamp()),
         periods,
     })
 }
 
-/// The report of a period so far.
+/// The report of a period so far: what the cadre's receipt shows.
 #[derive(Debug, Clone)]
 pub struct CurrentReport {
     pub id: String,
     pub revision: i64,
     pub status: ReportStatus,
     pub content: Value,
+    /// When the latest revision was received.
+    pub received_at: i64,
+    /// When the latest revision was sealed on the device (its own claim).
+    pub sealed_at: Option<i64>,
+    pub late: bool,
+    pub sealed_on_time: bool,
     /// The reviewer's open question, while the status is needs_clarification.
     pub question: Option<String>,
+    /// Every question reviewers asked, oldest first.
+    pub questions: Vec<Question>,
+}
+
+/// A reviewer's question and whether a revision has answered it.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub id: i64,
+    pub question: String,
+    pub asked_at: i64,
+    pub answered: bool,
 }
 
 /// Everything needed to write one period's report offline.
@@ -173,24 +218,34 @@ async fn current_report(s: &Services, id: &str) -> Result<CurrentReport> {
     let row = reports::get(&s.db, id)
         .await?
         .ok_or_else(|| Error::internal("a listed report vanished"))?;
-    let content = reports::latest_content(&s.db, id)
+    let revisions = reports::revisions(&s.db, id).await?;
+    let latest = revisions
+        .last()
+        .ok_or_else(|| Error::internal("a report without revisions"))?;
+    let questions: Vec<Question> = crate::db::reviews::of_report(&s.db, id)
         .await?
-        .unwrap_or_default();
-    let question = if row.status == ReportStatus::NeedsClarification {
-        crate::db::reviews::of_report(&s.db, id)
-            .await?
-            .into_iter()
-            .rev()
-            .find(|r| r.verdict == Verdict::NeedsClarification)
-            .and_then(|r| r.question)
-    } else {
-        None
-    };
+        .into_iter()
+        .filter(|r| r.verdict == Verdict::NeedsClarification)
+        .map(|r| Question {
+            answered: revisions.iter().any(|v| v.answers_review_id == Some(r.id)),
+            id: r.id,
+            question: r.question.unwrap_or_default(),
+            asked_at: r.created_at,
+        })
+        .collect();
+    let question = (row.status == ReportStatus::NeedsClarification)
+        .then(|| questions.last().map(|q| q.question.clone()))
+        .flatten();
     Ok(CurrentReport {
+        content: serde_json::from_str(&latest.content).map_err(Error::internal)?,
+        received_at: latest.received_at,
+        sealed_at: latest.sealed_at,
         id: row.id,
         revision: row.revision,
         status: row.status,
-        content: serde_json::from_str(&content).map_err(Error::internal)?,
+        late: row.late,
+        sealed_on_time: row.sealed_on_time,
         question,
+        questions,
     })
 }

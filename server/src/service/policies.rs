@@ -147,8 +147,7 @@ pub async fn put(
         "policies.put",
         unit.as_str(),
         format!("policy:{unit}"),
-    )
-    .await?;
+    );
     let template_id = request.template_id;
     let decide = |inputs: &PolicyInputs| -> Result<(PolicyRow, Entry)> {
         let template = inputs

@@ -76,8 +76,7 @@ pub async fn create(s: &Services, actor: &Actor, request: PostingRequest<'_>) ->
             json!({ "field": "ends_on", "starts_on": starts_on.to_string(), "ends_on": end.to_string() }),
         )));
     }
-    let entry =
-        super::audit::entry(s, actor, "postings.create", village.as_str(), String::new()).await?;
+    let entry = super::audit::entry(s, actor, "postings.create", village.as_str(), String::new());
     let (from, to) = (starts_on.to_string(), ends_on.map(|d| d.to_string()));
     let new = NewPosting {
         user_id: user.id,
@@ -149,8 +148,7 @@ pub async fn exempt(
         "the days an exemption covers",
     )?;
     let note = clean_text("note", request.note, TextRule::lines(0, 500))?;
-    let entry =
-        super::audit::entry(s, actor, "exemptions.create", &user.org_unit, String::new()).await?;
+    let entry = super::audit::entry(s, actor, "exemptions.create", &user.org_unit, String::new());
     let new = NewExemption {
         user_id: user.id,
         kind,

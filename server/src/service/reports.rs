@@ -29,19 +29,31 @@ pub struct Submitted {
     pub content: Value,
 }
 
+/// One upload of a report, as the device sends it.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    /// The report's id, made by the device: the idempotency key.
+    pub id: &'a str,
+    pub period: &'a str,
+    pub content: &'a Value,
+    /// The revision the device edited; `None` for a first submission.
+    pub base_revision: Option<i64>,
+    /// When the cadre sealed it on the device (the device clock's claim), unix seconds.
+    pub sealed_at: Option<i64>,
+}
+
+/// How far ahead of the server's clock a device's `sealed_at` may be (clock skew).
+pub const SEALED_AT_SKEW_SECONDS: i64 = 300;
+
 /// Submit or revise the report for a period (cadres). The same id and content again
-/// changes nothing; changed content is a new revision; a second id for the same period is
-/// refused naming the first.
-pub async fn submit(
-    s: &Services,
-    actor: &Actor,
-    id: &str,
-    period: &str,
-    raw: &Value,
-) -> Result<Submitted> {
+/// changes nothing; changed content is a new revision of the one the device edited (a
+/// device that edited an older one is refused and shown the latest); a second id for the
+/// same period is refused naming the first.
+pub async fn submit(s: &Services, actor: &Actor, upload: Upload<'_>) -> Result<Submitted> {
     actor.require_role(&[Role::Cadre])?;
-    let id = parse_id(id)?;
-    let period = parse_period(period)?;
+    let id = parse_id(upload.id)?;
+    let period = parse_period(upload.period)?;
+    let raw = upload.content;
     let setting = context::for_cadre(s, actor.id, &period).await?;
     let policy = setting.policy();
     if !policy.accepts(period.kind) {
@@ -64,10 +76,16 @@ pub async fn submit(
         .await?
         .into_iter()
         .collect();
+    let sealed_at = upload
+        .sealed_at
+        .map(|at| check_sealed_at(at, now, period.start_instant(&policy.tz).as_second()))
+        .transpose()?;
     let content = check_content(raw, &check_context(&setting, &period, &continuable))?;
     let canonical = serde_json::to_string(&content).map_err(Error::internal)?;
     let outcome_ids: Vec<&str> = content.outcomes.iter().map(|o| o.id.as_str()).collect();
     let key = period.key();
+    let late_after = policy.late_after(&period).as_second();
+    let late = now >= late_after;
     let submission = Submission {
         id: &id,
         user_id: actor.id,
@@ -78,9 +96,10 @@ pub async fn submit(
         content: &canonical,
         outcome_ids: &outcome_ids,
         received_at: now,
-        late: policy
-            .rule
-            .is_late(&period, s.clock.timestamp(), &policy.tz),
+        late,
+        sealed_at,
+        sealed_on_time: late && sealed_at.is_some_and(|at| at < late_after),
+        base_revision: upload.base_revision,
         locks_at: policy.locks_at(&period).as_second(),
     };
     let stored = reports::put(&s.db, &submission)
@@ -90,6 +109,33 @@ pub async fn submit(
         stored,
         content: serde_json::to_value(&content).map_err(Error::internal)?,
     })
+}
+
+/// A device's `sealed_at`: not in the future (beyond the skew allowed), not before the
+/// period started.
+fn check_sealed_at(at: i64, now: i64, period_start: i64) -> Result<i64> {
+    let latest = now + SEALED_AT_SKEW_SECONDS;
+    if (period_start..=latest).contains(&at) {
+        return Ok(at);
+    }
+    let (zh, en) = if at > latest {
+        (
+            "封存时间晚于服务器当前时间，请检查手机时钟",
+            "sealed_at is in the future: check the device's clock",
+        )
+    } else {
+        (
+            "封存时间早于该周期开始",
+            "sealed_at is before the period started",
+        )
+    };
+    Err(Error::invalid(jianfu_core::Problem::error(
+        "sealed_at_out_of_range",
+        "sealed_at",
+        zh,
+        en,
+        serde_json::json!({ "field": "sealed_at", "actual": at, "min": period_start, "max": latest }),
+    )))
 }
 
 /// The outcome ids a draft's outcomes say they continue: only these are looked up.
@@ -143,6 +189,7 @@ fn put_error(e: PutError, id: &str, key: &str) -> Error {
             period: key.to_owned(),
             locks_at,
         },
+        PutError::Conflict { base, latest } => Error::RevisionConflict { base, latest },
         PutError::Db(e) => Error::Storage(e),
     }
 }
@@ -171,6 +218,8 @@ pub struct Revision {
     pub received_at: i64,
     /// The review (a question) this revision answers.
     pub answers_review_id: Option<i64>,
+    /// When the device sealed it (its own claim).
+    pub sealed_at: Option<i64>,
 }
 
 /// A report with its whole history.
@@ -196,6 +245,7 @@ pub async fn read(s: &Services, actor: &Actor, id: &str) -> Result<Detail> {
                 content: serde_json::from_str(&r.content).map_err(Error::internal)?,
                 received_at: r.received_at,
                 answers_review_id: r.answers_review_id,
+                sealed_at: r.sealed_at,
             })
         })
         .collect::<Result<_>>()?;
@@ -248,8 +298,20 @@ pub async fn list(
         })?;
         filter.status = Some(status);
     }
+    let after = match query.after {
+        Some(after) => parse_id(&after).map_err(|_| {
+            Error::invalid_query(jianfu_core::Problem::error(
+                "bad_cursor",
+                "after",
+                "after 应为上一页最后一份报告的编号（UUID）",
+                "after must be the id (a UUID) of the last report of the previous page",
+                serde_json::json!({ "field": "after" }),
+            ))
+        })?,
+        None => String::new(),
+    };
     let window = Window {
-        after: query.after.unwrap_or_default(),
+        after,
         limit: super::page_limit(query.limit)?,
     };
     let rows = reports::list(&s.db, &filter, &window).await?;

@@ -85,8 +85,7 @@ pub async fn create(
     let template = Template { fields };
     checked(&template)?;
     let fields = serde_json::to_string(&template.fields).map_err(Error::internal)?;
-    let mut entry =
-        super::audit::entry(s, actor, "templates.create", unit.as_str(), String::new()).await?;
+    let mut entry = super::audit::entry(s, actor, "templates.create", unit.as_str(), String::new());
     entry.after = Some(json!({ "name": name, "fields": template.fields }).to_string());
     let row = templates::create(&s.db, unit.as_str(), &name, &fields, entry).await?;
     Ok(TemplateView { row, template })
@@ -113,8 +112,7 @@ pub async fn update(
         "templates.update",
         &row.org_unit,
         format!("template:{id}"),
-    )
-    .await?;
+    );
     entry.after = Some(json!({ "name": name, "fields": template.fields }).to_string());
     let (updated, _) = templates::change(&s.db, id, |current, policies| {
         within_budgets(&template, policies)?;

@@ -1,16 +1,22 @@
 //! Faults from outside the server, the same on both engines: clients that hang up in the
 //! middle of a request must never cost another client an acknowledged write.
 
-use jianfu_server::db::Db;
-use jianfu_tests::fixtures::{WEEK, content, ok_json, outcome, put_report, setup};
+use jianfu_server::db::{Db, StorageOptions};
+use jianfu_tests::Engine;
+use jianfu_tests::cluster::Cluster;
+use jianfu_tests::fixtures::{WEEK, content, ok_json, outcome, put_report, revise_report, setup};
 use jianfu_tests::{StatusCode, TestApp, on_both_engines};
 use serde_json::json;
+use sqlx::{Connection, SqliteConnection};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-on_both_engines!(client_resets_never_cost_an_acknowledged_write);
+on_both_engines!(
+    client_resets_never_cost_an_acknowledged_write,
+    concurrent_first_uploads_of_one_report,
+);
 
 /// Batches of concurrent submissions whose clients reset the connection. The fault is rare
 /// per batch (a reset has to land between two steps of the server), so there are many.
@@ -88,7 +94,7 @@ async fn client_resets_never_cost_an_acknowledged_write(mut app: TestApp) {
         let mut revised = content(&[outcome("o1", "修通村东头道路 300 米", "done")]);
         revised["fields"]["households"] = json!(batch + 13);
         let report = ok_json(
-            put_report(&app, &s.cadre, REPORT_ID, WEEK, &revised).await,
+            revise_report(&app, &s.cadre, REPORT_ID, WEEK, &revised, revisions).await,
             StatusCode::OK,
         )
         .await;
@@ -122,4 +128,221 @@ async fn query_ids(db: &Db, sql: &str) -> Vec<i64> {
         Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
     }
     .expect("query")
+}
+
+/// Two uploads of one new report at the same moment, many times: identical ones both get
+/// the report (one created it, the other replays it), differing ones give one report and
+/// one conflict naming it — never a 409 that names the upload's own id as "another".
+async fn concurrent_first_uploads_of_one_report(app: TestApp) {
+    let s = setup(&app).await;
+    let body =
+        |what: &str| json!({ "period": "", "content": content(&[outcome("o1", what, "done")]) });
+    for week in 1..=16_i64 {
+        // Weeks back from the one set up: all started, all the cadre's to report.
+        let start = jiff::civil::date(2026, 11, 16)
+            .checked_sub(jiff::Span::new().days(7 * week))
+            .expect("a date");
+        let period = format!("weekly:{start}");
+        let id = uuid::Uuid::new_v4().to_string();
+        let path = format!("/api/v1/reports/{id}");
+        let (mut same_a, mut same_b) = (body("入户走访"), body("入户走访"));
+        same_a["period"] = json!(period);
+        same_b["period"] = json!(period);
+        let differ = week % 2 == 0;
+        if differ {
+            same_b["content"]["outcomes"][0]["what"] = json!("入户走访12户");
+        }
+        let (a, b) = tokio::join!(
+            jianfu_tests::fixtures::send(&app, reqwest::Method::PUT, &path, &s.cadre, &same_a),
+            jianfu_tests::fixtures::send(&app, reqwest::Method::PUT, &path, &s.cadre, &same_b),
+        );
+        let answers = [
+            (
+                a.status(),
+                a.json::<serde_json::Value>().await.expect("json"),
+            ),
+            (
+                b.status(),
+                b.json::<serde_json::Value>().await.expect("json"),
+            ),
+        ];
+        for (status, body) in &answers {
+            assert_ne!(body["code"], "report_exists_for_period", "{period}: {body}");
+            if status.is_success() {
+                assert_eq!(body["id"], json!(id), "{body}");
+                assert_eq!(body["revision"], 1, "{body}");
+            }
+        }
+        let codes: Vec<(u16, String)> = answers
+            .iter()
+            .map(|(s, b)| {
+                (
+                    s.as_u16(),
+                    b["code"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        if differ {
+            assert!(codes.contains(&(201, String::new())), "{period}: {codes:?}");
+            assert!(
+                codes.contains(&(409, "revision_conflict".to_owned())),
+                "{period}: {codes:?}"
+            );
+        } else {
+            assert_eq!(
+                codes,
+                [(201, String::new()), (201, String::new())],
+                "{period}"
+            );
+        }
+    }
+    assert_eq!(app.count("reports").await, 16);
+    assert_eq!(app.count("report_revisions").await, 16);
+}
+
+/// A database that has reached its size cap refuses writes with 503 and says when to try
+/// again; reads go on; once space is freed, writes succeed again without a restart, and
+/// every write acknowledged before is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_a_503_and_passes_by_itself() {
+    const CAP_BYTES: u64 = 4 * 1024 * 1024;
+    let storage = StorageOptions {
+        sqlite_max_bytes: Some(CAP_BYTES),
+    };
+    let app = TestApp::seeded_with(Engine::Sqlite, storage)
+        .await
+        .expect("SQLite");
+    let s = setup(&app).await;
+    // Another program fills the disk to just under the cap.
+    let mut filler = SqliteConnection::connect(&app.database_url)
+        .await
+        .expect("connect");
+    sqlx::query("CREATE TABLE filler (b BLOB)")
+        .execute(&mut filler)
+        .await
+        .expect("create");
+    loop {
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut filler)
+            .await
+            .expect("pages");
+        if pages * 4096 >= i64::try_from(CAP_BYTES).unwrap() - 48 * 1024 {
+            break;
+        }
+        sqlx::query("INSERT INTO filler VALUES (randomblob(16384))")
+            .execute(&mut filler)
+            .await
+            .expect("fill");
+    }
+    let exemption = |n: usize| {
+        json!({ "username": "cadre", "kind": "training", "starts_on": "2026-12-01",
+        "ends_on": "2026-12-02", "note": format!("{n} {}", "培训".repeat(240)) })
+    };
+    let mut acknowledged = Vec::new();
+    let mut refusal = None;
+    for n in 0..400 {
+        let response = app
+            .post_json("/api/v1/exemptions", Some(&s.admin), &exemption(n))
+            .await;
+        if response.status() == StatusCode::CREATED {
+            acknowledged.push(
+                response.json::<serde_json::Value>().await.unwrap()["id"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        } else {
+            refusal = Some(response);
+            break;
+        }
+    }
+    let refusal = refusal.expect("the cap is reached");
+    assert!(
+        refusal.headers().contains_key("retry-after"),
+        "{:?}",
+        refusal.headers()
+    );
+    jianfu_tests::expect_error(
+        refusal,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/me", &s.admin).await.status(),
+        StatusCode::OK,
+        "reads go on"
+    );
+    // Space comes back: the next write succeeds, no restart.
+    sqlx::query("DELETE FROM filler")
+        .execute(&mut filler)
+        .await
+        .expect("free");
+    let response = app
+        .post_json("/api/v1/exemptions", Some(&s.admin), &exemption(999))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    acknowledged.push(
+        response.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap(),
+    );
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM exemptions ORDER BY id")
+        .fetch_all(&mut filler)
+        .await
+        .expect("read");
+    assert_eq!(
+        stored, acknowledged,
+        "every acknowledged exemption, and only those"
+    );
+}
+
+/// PostgreSQL stopped under a running server: 503 with Retry-After, never 500; started
+/// again: the server recovers by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_postgres_is_a_503_and_recovers() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let app = TestApp::spawn_at(
+        Engine::Postgres,
+        cluster.url(),
+        None,
+        StorageOptions::default(),
+    )
+    .await;
+    app.seed().await;
+    let admin = app.login("admin").await;
+    let note = json!({ "username": "cadre", "kind": "training", "starts_on": "2026-12-01", "ends_on": "2026-12-02" });
+    cluster.down();
+    for response in [
+        app.get("/api/v1/me", &admin).await,
+        app.post_json("/api/v1/exemptions", Some(&admin), &note)
+            .await,
+    ] {
+        assert!(
+            response.headers().contains_key("retry-after"),
+            "{:?}",
+            response.headers()
+        );
+        jianfu_tests::expect_error(
+            response,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+        )
+        .await;
+    }
+    cluster.up();
+    let mut answered = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..20 {
+        answered = app.get("/api/v1/me", &admin).await.status();
+        if answered == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(answered, StatusCode::OK, "recovered without a restart");
+    let created = app
+        .post_json("/api/v1/exemptions", Some(&admin), &note)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
 }

@@ -1,6 +1,7 @@
 //! API tests: each runs against the real server, once on SQLite and once on PostgreSQL.
 
 mod auth;
+mod devices;
 mod errors;
 mod faults;
 mod invariants;
@@ -10,5 +11,7 @@ mod reporting;
 mod scopes;
 mod storage;
 mod story;
+mod text_rule;
+mod tokens;
 mod users;
 mod verdicts;

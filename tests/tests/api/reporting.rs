@@ -9,7 +9,7 @@
 )]
 
 use jianfu_tests::fixtures::{
-    WEEK, at, content, field, ok_json, outcome, policy_body, put_report, send, setup,
+    WEEK, at, content, field, ok_json, outcome, policy_body, put_report, revise_report, send, setup,
 };
 use jianfu_tests::{COUNTY, StatusCode, TOWNSHIP, TestApp, VILLAGE, expect_error, on_both_engines};
 use reqwest::Method;
@@ -429,7 +429,7 @@ async fn a_report_is_idempotent_revised_and_never_duplicated(app: TestApp) {
     // Changed content: a new revision, history kept.
     let second = content(&[outcome("o1", "协调修复村东道路，已完工", "done")]);
     let revised = ok_json(
-        put_report(&app, &s.cadre, REPORT_ID, WEEK, &second).await,
+        revise_report(&app, &s.cadre, REPORT_ID, WEEK, &second, 1).await,
         StatusCode::OK,
     )
     .await;
@@ -819,7 +819,7 @@ async fn locked_periods_need_a_reviewer_to_reopen_them(app: TestApp) {
     app.clock.set(at(2026, 12, 4, 0, 0));
     let revised = content(&[outcome("o1", "入户走访12户", "done")]);
     let body = expect_error(
-        put_report(&app, &s.cadre, REPORT_ID, WEEK, &revised).await,
+        revise_report(&app, &s.cadre, REPORT_ID, WEEK, &revised, 1).await,
         StatusCode::CONFLICT,
         "period_locked",
     )
@@ -859,19 +859,20 @@ async fn locked_periods_need_a_reviewer_to_reopen_them(app: TestApp) {
     )
     .await;
     ok_json(
-        put_report(&app, &s.cadre, REPORT_ID, WEEK, &revised).await,
+        revise_report(&app, &s.cadre, REPORT_ID, WEEK, &revised, 1).await,
         StatusCode::OK,
     )
     .await;
     // Two days later the reopening has lapsed.
     app.clock.set(at(2026, 12, 6, 1, 0));
     expect_error(
-        put_report(
+        revise_report(
             &app,
             &s.cadre,
             REPORT_ID,
             WEEK,
             &content(&[outcome("o1", "入户走访13户", "done")]),
+            2,
         )
         .await,
         StatusCode::CONFLICT,
@@ -949,12 +950,13 @@ async fn reviews_ask_and_the_next_revision_answers(app: TestApp) {
     .await;
     assert_eq!(context["report"]["question"], "走访了几户？");
     let answer = ok_json(
-        put_report(
+        revise_report(
             &app,
             &s.cadre,
             REPORT_ID,
             WEEK,
             &content(&[outcome("o1", "走访低保户12户", "done")]),
+            1,
         )
         .await,
         StatusCode::OK,

@@ -527,7 +527,7 @@ async fn a_quarter_of_weekly_reports_in_the_demo_county(app: TestApp) {
                 assert_eq!(context["report"]["question"], "走访户数是否包含电话回访？");
                 let mut answer = content(*c, *w, 3);
                 answer["fields"]["summary"] = json!("走访 3 户，不含电话回访");
-                let body = json!({"period": week_key(*w), "content": answer});
+                let body = json!({"period": week_key(*w), "content": answer, "base_revision": 1});
                 let report = json_of(
                     put_json(
                         &app,

@@ -49,6 +49,8 @@ error_codes! {
     BadJson = ("bad_json", BAD_REQUEST, "请求体不是合法的 JSON", "the request body is not valid JSON"),
     /// The JSON is well-formed but a field is missing or has the wrong type.
     InvalidBody = ("invalid_body", UNPROCESSABLE_ENTITY, "请求体字段缺失或类型错误", "a field of the request body is missing or has the wrong type"),
+    /// A path parameter is malformed (not a number, not UTF-8); `details.reason` says which.
+    InvalidPath = ("invalid_path", UNPROCESSABLE_ENTITY, "路径参数不合法", "a path parameter is invalid"),
     /// A query-string parameter is missing or malformed.
     InvalidQuery = ("invalid_query", UNPROCESSABLE_ENTITY, "查询参数不合法", "a query parameter is invalid"),
     /// A field's value breaks a rule (length, charset, range); `details.field` names it.
@@ -69,6 +71,12 @@ error_codes! {
     TokenExpired = ("token_expired", UNAUTHORIZED, "登录已过期，请重新登录", "the token has expired: log in again"),
     /// Wrong username or password (which one is not said).
     BadCredentials = ("bad_credentials", UNAUTHORIZED, "用户名或密码错误", "wrong username or password"),
+    /// The account is disabled: it cannot sign in, and its tokens no longer work.
+    AccountDisabled = ("account_disabled", UNAUTHORIZED, "该账号已停用，请联系管理员", "this account is disabled: ask an admin"),
+    /// The token no longer speaks for its account: signed out, or the account changed since (password, role, unit).
+    TokenRevoked = ("token_revoked", UNAUTHORIZED, "登录已失效，请重新登录", "this sign-in is no longer valid: log in again"),
+    /// Too many sign-in attempts for this account or from this address; `Retry-After` and `details.retry_after_seconds` say when to try again.
+    TooManyAttempts = ("too_many_attempts", TOO_MANY_REQUESTS, "尝试次数过多，请稍后再试", "too many attempts: try again later"),
     /// The caller's role may not do this.
     ForbiddenRole = ("forbidden_role", FORBIDDEN, "您的角色无权执行此操作", "your role may not do this"),
     /// The object lies outside the caller's subtree of the administrative tree.
@@ -133,10 +141,14 @@ error_codes! {
     ReportIdTaken = ("report_id_taken", CONFLICT, "该报告编号已被另一份报告使用", "this report id is used by another report"),
     /// The period is locked; a reviewer must reopen it. `details.locks_at` says since when.
     PeriodLocked = ("period_locked", CONFLICT, "该周期已锁定，需审核人重新开放后才能修改", "the period is locked: a reviewer must reopen it"),
+    /// The revision was made from another revision than the latest (or from none); `details.latest` is the latest: compare and choose.
+    RevisionConflict = ("revision_conflict", CONFLICT, "报告已有更新的版本，请对照后再提交", "the report has a newer revision: compare before sending"),
     /// No report has this id (or it is not yours to see).
     ReportNotFound = ("report_not_found", NOT_FOUND, "没有这份报告", "no such report"),
     /// The database cannot be reached or cannot write (a full disk, a stopped server); try again after `Retry-After`.
     StorageUnavailable = ("storage_unavailable", SERVICE_UNAVAILABLE, "存储暂时不可用，请稍后重试", "storage is unavailable for now: try again later"),
+    /// The server is busy with queued work (password checks); try again after `Retry-After`.
+    Busy = ("busy", SERVICE_UNAVAILABLE, "服务器繁忙，请稍后重试", "the server is busy: try again shortly"),
     /// Something failed on the server; the detail is in the server log, not here.
     Internal = ("internal", INTERNAL_SERVER_ERROR, "服务器内部错误", "internal server error"),
 }
@@ -163,6 +175,8 @@ pub struct ApiError {
     message_zh: Cow<'static, str>,
     message_en: Cow<'static, str>,
     details: Value,
+    /// Seconds for `Retry-After` (a 503 says 5 unless told otherwise).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -172,7 +186,15 @@ impl ApiError {
             message_zh: Cow::Borrowed(code.message_zh()),
             message_en: Cow::Borrowed(code.message_en()),
             details: json!({}),
+            retry_after: None,
         }
+    }
+
+    /// Says when to try again, in the `Retry-After` header.
+    #[must_use]
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// A `validation_failed` error naming the field and saying what is wrong in both languages.
@@ -242,6 +264,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.code.status();
         let code = self.code;
+        let retry_after = self
+            .retry_after
+            .or((status == StatusCode::SERVICE_UNAVAILABLE).then_some(RETRY_AFTER_SECONDS));
         let mut body = self.body();
         // The request's id (see `observe::request`), so a user's report of an error can be
         // found in the log.
@@ -253,10 +278,10 @@ impl IntoResponse for ApiError {
         let mut response = (status, axum::Json(body)).into_response();
         // For the metrics layer: refusals counted by code.
         response.extensions_mut().insert(code);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                axum::http::HeaderValue::from(seconds),
             );
         }
         response
@@ -264,7 +289,7 @@ impl IntoResponse for ApiError {
 }
 
 /// How long a client should wait before retrying after a 503.
-const RETRY_AFTER_SECONDS: &str = "5";
+const RETRY_AFTER_SECONDS: u64 = 5;
 
 #[cfg(test)]
 mod tests {

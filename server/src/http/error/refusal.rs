@@ -37,6 +37,18 @@ impl From<Error> for ApiError {
             Error::BadCredentials => ApiError::new(C::BadCredentials),
             Error::UnknownAccount => ApiError::new(C::InvalidToken)
                 .details(json!({ "reason": "the user no longer exists" })),
+            Error::AccountDisabled => ApiError::new(C::AccountDisabled),
+            Error::TokenRevoked { reason } => {
+                ApiError::new(C::TokenRevoked).details(json!({ "reason": reason }))
+            }
+            Error::TooManyAttempts { retry_after } => ApiError::new(C::TooManyAttempts)
+                .message(
+                    format!("尝试次数过多，请 {retry_after} 秒后再试"),
+                    format!("too many attempts: try again in {retry_after} seconds"),
+                )
+                .details(json!({ "retry_after_seconds": retry_after }))
+                .retry_after(retry_after),
+            Error::Busy => ApiError::new(C::Busy),
             Error::Invalid(problem) => problem_error(C::ValidationFailed, *problem),
             Error::InvalidQuery(problem) => problem_error(C::InvalidQuery, *problem),
             Error::InvalidDivisionCode {
@@ -238,6 +250,19 @@ impl From<Error> for ApiError {
                         format!("the period {period} locked at {at}: ask a reviewer to reopen it"),
                     )
                     .details(json!({ "locks_at": locks_at, "period": period }))
+            }
+            Error::RevisionConflict { base, latest } => {
+                let content: Value = serde_json::from_str(&latest.content).unwrap_or(Value::Null);
+                ApiError::new(C::RevisionConflict)
+                    .message(
+                        format!("这份报告已有更新的第 {} 版，您修改的是{}：请对照后选择保留哪一份", latest.revision,
+                            base.map_or_else(|| "一份没有版本号的草稿".to_owned(), |b| format!("第 {b} 版"))),
+                        format!("the report has a newer revision {}; you edited {}: compare them and choose",
+                            latest.revision, base.map_or_else(|| "a draft with no revision".to_owned(), |b| format!("revision {b}"))),
+                    )
+                    .details(json!({ "base_revision": base, "latest": {
+                        "revision": latest.revision, "content": content,
+                        "received_at": latest.received_at, "status": latest.status } }))
             }
             Error::Storage(e) if crate::db::is_unavailable(&e) => {
                 tracing::warn!(error = %e, "storage unavailable");
