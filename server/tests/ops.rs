@@ -597,7 +597,21 @@ impl Cluster {
         period: &str,
         content: &Value,
     ) -> (u16, Value) {
-        let body = json!({ "period": period, "content": content });
+        self.revise_report(node, token, id, period, content, None)
+            .await
+    }
+
+    /// A new revision of report `id`, made from revision `base`.
+    async fn revise_report(
+        &self,
+        node: &Server,
+        token: &str,
+        id: &str,
+        period: &str,
+        content: &Value,
+        base: Option<i64>,
+    ) -> (u16, Value) {
+        let body = json!({ "period": period, "content": content, "base_revision": base });
         self.call(
             node,
             reqwest::Method::PUT,
@@ -682,7 +696,7 @@ async fn two_nodes_on_one_postgres_behave_as_one() {
     assert_eq!((status, &replayed), (201, &created));
     let second = report("协调修复村东道路，已完工", None);
     let (status, revised) = cluster
-        .put_report(cluster.next(), &cadres[0], &id, w1, &second)
+        .revise_report(cluster.next(), &cadres[0], &id, w1, &second, Some(1))
         .await;
     assert_eq!(
         (status, &revised["revision"]),
@@ -690,7 +704,7 @@ async fn two_nodes_on_one_postgres_behave_as_one() {
         "{revised}"
     );
     let (status, again) = cluster
-        .put_report(cluster.next(), &cadres[0], &id, w1, &second)
+        .revise_report(cluster.next(), &cadres[0], &id, w1, &second, Some(1))
         .await;
     assert_eq!((status, &again), (200, &revised));
     for _ in 0..2 {
@@ -753,7 +767,7 @@ async fn two_nodes_on_one_postgres_behave_as_one() {
     );
     let third = report("协调修复村东道路 1.2 公里，已完工", None);
     let (status, answered) = cluster
-        .put_report(cluster.next(), &cadres[0], &id, w1, &third)
+        .revise_report(cluster.next(), &cadres[0], &id, w1, &third, Some(2))
         .await;
     assert_eq!(
         (status, &answered["revision"]),

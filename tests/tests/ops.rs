@@ -5,7 +5,7 @@
 #![allow(clippy::float_cmp)]
 
 use jianfu_server::db::Db;
-use jianfu_tests::fixtures::{WEEK, content, outcome, put_report, setup};
+use jianfu_tests::fixtures::{WEEK, content, outcome, put_report, revise_report, setup};
 use jianfu_tests::{METRICS_TOKEN, StatusCode, TestApp, USERS, expect_error, on_both_engines};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -132,7 +132,7 @@ async fn metrics_count_routes_submissions_and_login_failures_and_name_no_person(
         StatusCode::CREATED
     );
     assert_eq!(
-        put_report(&app, &s.cadre, &id, WEEK, &second)
+        revise_report(&app, &s.cadre, &id, WEEK, &second, 1)
             .await
             .status(),
         StatusCode::OK

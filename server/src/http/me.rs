@@ -40,7 +40,8 @@ pub struct PeriodView {
     pub late_after: i64,
     /// From this instant on, revisions need a reviewer to reopen the report.
     pub locks_at: i64,
-    /// upcoming, open, on_time, late, sealed_on_time, missing or exempt.
+    /// upcoming, open, on_time, late, sealed_on_time, missing, exempt or not_posted (no
+    /// posting on the period's last day: nothing is expected).
     #[schema(value_type = String, example = "open")]
     pub status: PeriodStatus,
     pub report_id: Option<String>,

@@ -37,6 +37,9 @@ pub enum PeriodStatus {
     Missing,
     /// An exemption touches the period: never missing, never late.
     Exempt,
+    /// No posting on the period's last day: no report is expected (a cadre's own view
+    /// only; completeness counts the posted).
+    NotPosted,
 }
 
 /// The status of `period` for a cadre, given their report and whether they are exempt.
@@ -112,7 +115,9 @@ impl Counts {
             PeriodStatus::SealedOnTime => self.sealed_on_time += 1,
             PeriodStatus::Missing => self.missing += 1,
             PeriodStatus::Exempt => self.exempt += 1,
-            PeriodStatus::Open | PeriodStatus::Upcoming => self.open += 1,
+            PeriodStatus::Open | PeriodStatus::Upcoming | PeriodStatus::NotPosted => {
+                self.open += 1;
+            }
         }
     }
 }

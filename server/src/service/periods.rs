@@ -65,6 +65,14 @@ fn suggest(
         .unwrap_or_default()
 }
 
+/// Whether the cadre had a posting on the period's last day: only then is a report
+/// expected (the rule completeness counts by).
+async fn posted_for(s: &Services, user_id: i64, period: &Period) -> Result<bool> {
+    let last = period.last_day().to_string();
+    let postings = postings::of_user_overlapping(&s.db, user_id, &last, &last).await?;
+    Ok(!postings.is_empty())
+}
+
 async fn view(s: &Services, user_id: i64, period: Period, setting: &Setting) -> Result<PeriodView> {
     let policy = setting.policy();
     let report = reports::of_user_period(&s.db, user_id, &period.key()).await?;
@@ -75,13 +83,17 @@ async fn view(s: &Services, user_id: i64, period: Period, setting: &Setting) -> 
         &period.last_day().to_string(),
     )
     .await?;
-    let status = completeness::status(
-        &period,
-        policy,
-        s.clock.timestamp(),
-        report.as_ref(),
-        completeness::is_exempt(&period, &exemptions),
-    );
+    let status = if report.is_none() && !posted_for(s, user_id, &period).await? {
+        PeriodStatus::NotPosted
+    } else {
+        completeness::status(
+            &period,
+            policy,
+            s.clock.timestamp(),
+            report.as_ref(),
+            completeness::is_exempt(&period, &exemptions),
+        )
+    };
     Ok(PeriodView {
         due_date: policy.rule.due_date(&period).to_string(),
         last_on_time_date: policy.rule.last_on_time_date(&period).to_string(),
