@@ -23,7 +23,7 @@ scripts/build-wasm.sh
 
 printf '\n-- the cadre page, first visit (gzip -9 per file)\n'
 total=0
-for file in cadre.html js/cadre.js js/store.js js/api.js js/i18n.js app.css sw.js \
+for file in cadre.html js/early.js js/cadre.js js/store.js js/api.js js/i18n.js app.css sw.js \
             pkg/jianfu_client.js pkg/jianfu_client_bg.wasm; do
   gz=$(gzip -9 -c "web/$file" | wc -c)
   total=$((total + gz))

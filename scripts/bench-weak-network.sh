@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The cadre page over a weak link (issue 10's targets): first and second visit on the
 # "2G/EDGE" (800 ms, 240 kbit/s down) and "weak 3G" (400 ms, 400 kbit/s) profiles, in
-# headless Chromium throttled through the DevTools protocol, at 390 px. Prints, for each,
-# the time to visible, to usable (the form drawn and editable), to checked (the browser
-# module loaded), the bytes and the requests. A benchmark command, not a test: it prints
+# headless Chromium at 390 px behind a throttling proxy (the .mjs says why not DevTools'
+# throttling). Prints, for each, the time to visible, to usable (the form drawn and
+# editable), to checked (the browser module loaded), the bytes and the requests. A
+# benchmark command, not a test: it prints
 # figures and asserts nothing. Not part of scripts/test.sh.
 #
 #   scripts/bench-weak-network.sh

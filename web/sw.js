@@ -20,6 +20,7 @@ const ASSETS = [
   "/js/i18n.js",
   "/js/index.js",
   "/js/cadre.js",
+  "/js/early.js",
   "/js/store.js",
   "/pkg/jianfu_client.js",
   "/pkg/jianfu_client_bg.wasm",

@@ -131,6 +131,26 @@ async function fetchAndKeep(path, key) {
 /** The kept answer, if any. */
 const kept = (key) => store.getCached(key).catch(() => undefined);
 
+/** An answer the page asked for before its scripts ran (cadre.html), once; else undefined. */
+function early(name, key) {
+  window.jianfuEarly ??= null; // too late for early.js: it will not ask
+  const asked = window.jianfuEarly?.[name];
+  if (!asked) return undefined;
+  delete window.jianfuEarly[name];
+  return asked.then((got) => {
+    const value = name === "context" ? (got && got.key === key ? got.value : null) : got;
+    if (!value) return undefined;
+    const keptAs = name === "context" ? contextKey(key) : `${page.user}|periods`;
+    return store.putCached(keptAs, value).catch(storageProblem).then(() => value);
+  });
+}
+
+/** The early answer when it is good, else the server's. */
+async function fresh(path, key, name, earlyKey) {
+  const got = await early(name, earlyKey);
+  return got ?? fetchAndKeep(path, key);
+}
+
 // ── start ────────────────────────────────────────────────────────────────────────────
 
 function show(section) {
@@ -150,15 +170,15 @@ async function start() {
   client().then(moduleArrived);
   const periodsKey = `${page.user}|periods`;
   const cached = await kept(periodsKey);
-  const fresh = fetchAndKeep("/me/periods", periodsKey);
+  const answer = fresh("/me/periods", periodsKey, "periods");
   if (cached) {
     await showPeriods(cached);
-    fresh.then(refreshPeriods, (err) => {
+    answer.then(refreshPeriods, (err) => {
       if (err.status === 401) show("login");
     });
   } else {
     try {
-      await showPeriods(await fresh);
+      await showPeriods(await answer);
     } catch (err) {
       if (err.status === 401) return show("login");
       show("report");
@@ -223,15 +243,15 @@ async function openPeriod(key) {
   page.undo = null;
   $("period").value = key;
   let context = await kept(contextKey(key));
-  const fresh = fetchAndKeep(`/me/periods/${encodeURIComponent(key)}`, contextKey(key));
+  const answer = fresh(`/me/periods/${encodeURIComponent(key)}`, contextKey(key), "context", key);
   if (!context) {
     try {
-      context = await fresh;
+      context = await answer;
     } catch (err) {
       return unavailable(key, err);
     }
   } else {
-    fresh.then(() => refreshContext(), () => {});
+    answer.then(() => refreshContext(), () => {});
   }
   if ($("period").value !== key) return; // another week was chosen meanwhile
   await useContext(context);
