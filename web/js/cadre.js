@@ -86,9 +86,17 @@ function day(iso, withYear = false) {
   return `${d} ${month}${withYear ? ` ${y}` : ""}`;
 }
 
-/** An instant (unix seconds) in this device's local time. */
-const when = (unix) =>
-  new Date(unix * 1000).toLocaleString(locale(), { year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+/** An instant (unix seconds) in local time: the policy's time zone (the one its deadlines
+ * are set in, /me/periods' time_zone), else this device's; never UTC unless that is it. */
+function when(unix) {
+  const options = { year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" };
+  const date = new Date(unix * 1000);
+  try {
+    return date.toLocaleString(locale(), { ...options, timeZone: page.periods?.time_zone || undefined });
+  } catch {
+    return date.toLocaleString(locale(), options); // an unknown zone name
+  }
+}
 
 /** A period's last day: the API's `end` is exclusive. */
 const lastDay = (end) => new Date(Date.parse(`${end}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
@@ -580,7 +588,8 @@ function renderChecks() {
   const summary = $("summary");
   const loose = shown.get("summary") || [];
   summary.dataset.errors = String(errors.length);
-  if (draft.state === "submitted") {
+  if (["submitted", "conflict", "waiting", "sending"].includes(draft.state)) {
+    // The receipt, the conflict view or the state line says it; no "ready to submit".
     summary.textContent = "";
     summary.className = "summary";
   } else if (!page.desk && !page.jf && loading) {
@@ -854,7 +863,8 @@ async function flush() {
         next = Date.now();
       } else if (step.action === "conflict") {
         await store.dropOutbox(item.reportId);
-        await settle(item, { state: "conflict", reportId: item.reportId, conflict: answer.details.latest, sealedContent: item.content });
+        await settle(item, { state: "conflict", reportId: item.reportId, conflict: answer.details.latest });
+        if (page.draft?.key === item.draftKey) $("conflict").scrollIntoView({ block: "start" });
       } else {
         if (failure && status > 0) showLocalised(failure);
         if (step.action === "sign_in") clearToken();
