@@ -46,6 +46,17 @@ else
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked
 fi
 
+# schemathesis (the API fuzzer of scripts/fuzz-api.sh), pinned, in a venv of its own.
+SCHEMATHESIS_VERSION=4.32.5
+FUZZ_VENV=${JIANFU_FUZZ_VENV:-$HOME/.cache/jianfu-fuzz}
+if [ "$("$FUZZ_VENV/bin/st" --version 2>/dev/null | awk '{print $NF}')" = "$SCHEMATHESIS_VERSION" ]; then
+  log "schemathesis $SCHEMATHESIS_VERSION: present"
+else
+  log "installing schemathesis $SCHEMATHESIS_VERSION into $FUZZ_VENV"
+  python3 -m venv "$FUZZ_VENV"
+  "$FUZZ_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 apt_updated=0
 apt_install() {
   if [ "$(id -u)" != 0 ]; then

@@ -30,3 +30,6 @@ cargo test --workspace
 
 step "browser module: its tests in node and headless Chromium"
 scripts/test-wasm.sh
+
+step "API fuzzer: schemathesis from the OpenAPI document, as a cadre, a reviewer and an admin"
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} scripts/fuzz-api.sh

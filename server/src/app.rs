@@ -36,6 +36,8 @@ pub struct ServeConfig {
     pub ops: OpsConfig,
     /// How the database is opened (an SQLite size cap).
     pub storage: crate::db::StorageOptions,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// How the running process is watched and stopped.
@@ -120,6 +122,7 @@ impl Application {
         let state = AppState {
             services: services.clone(),
             keys: Arc::new(keys),
+            trusted_proxies: Arc::from(config.trusted_proxies.as_slice()),
         };
         let router = observed(
             Router::new()

@@ -81,6 +81,15 @@ pub struct ListenArgs {
     /// How long a login token is valid, in minutes.
     #[arg(long, env = "JIANFU_TOKEN_TTL_MINUTES", default_value_t = 720, value_parser = clap::value_parser!(u32).range(1..=10_080))]
     pub token_ttl_minutes: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (comma-separated addresses, e.g.
+    /// `127.0.0.1` for an nginx on the same host): the client's address then comes from
+    /// it, for sign-in throttling and logs. Without one, the connection's address is used.
+    #[arg(
+        long = "trusted-proxy",
+        env = "JIANFU_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -236,6 +245,7 @@ impl ListenArgs {
             clock: crate::clock::Clock::system(),
             ops: OpsConfig::default(),
             storage: crate::db::StorageOptions::default(),
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 }

@@ -9,4 +9,6 @@ use std::sync::Arc;
 pub struct AppState {
     pub services: Services,
     pub keys: Arc<Keys>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }

@@ -159,6 +159,7 @@ impl TestApp {
                 ..OpsConfig::default()
             },
             storage,
+            trusted_proxies: Vec::new(),
         };
         let app = Application::build(&config)
             .await

@@ -9,11 +9,12 @@
 //! dummy hash so that a sign-in for a name that does not exist costs the same time as one
 //! with a wrong password.
 
-use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use jianfu_core::Problem;
 use serde_json::json;
+use std::cell::RefCell;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{LazyLock, Mutex};
 
@@ -89,11 +90,73 @@ async fn on_worker<T: Send + 'static>(
     rx.await.map_err(|_| PasswordError::Worker)
 }
 
+thread_local! {
+    /// A worker's argon2 memory, kept for its next hash: argon2 would otherwise allocate
+    /// 19 MiB for every hash, and the allocator does not give it back (measured: +19 MiB
+    /// resident per sign-in, without end).
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// argon2 of `password` and `salt` into `out`, on this thread's reusable memory.
+fn argon2_into(
+    argon: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    BLOCKS.with_borrow_mut(|blocks| {
+        let needed = params.block_count();
+        if blocks.len() < needed {
+            blocks.resize(needed, Block::default());
+        }
+        argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..needed])
+    })
+}
+
 fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    let params = Params::default();
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes)?;
+    let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(&argon, &params, password.as_bytes(), salt_bytes, &mut out)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` hashes to the stored PHC string `phc` (compared in constant time).
+fn matches(phc: &str, password: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .unwrap_or(Version::V0x13);
+    let mut salt_bytes = [0_u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0_u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params.clone());
+    argon2_into(&argon, &params, password.as_bytes(), salt_bytes, &mut out).is_ok()
+        && Output::new(&out).is_ok_and(|actual| actual == expected)
 }
 
 /// Computes the dummy hash now, so the first login of an unknown user is not the one
@@ -115,12 +178,7 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool, Pa
     on_worker(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-        let matches = PasswordHash::new(&phc).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        });
-        known && matches
+        known && matches(&phc, &password)
     })
     .await
 }
@@ -179,6 +237,30 @@ pub fn check_new(password: &str, username: &str) -> Result<(), Box<Problem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_hashes_argon2_itself_writes() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        assert!(matches(&theirs, "correct horse"));
+        assert!(!matches(&theirs, "correct horse "));
+        let ours = hash_now("correct horse").unwrap();
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(!matches("not a hash", "correct horse"));
+    }
 
     #[tokio::test]
     async fn verifies_only_the_right_password_of_a_known_user() {

@@ -84,12 +84,12 @@ pub async fn register_data_need(
 
 /// Data needs registered in a subtree, by id (admin, reviewer).
 #[utoipa::path(get, path = "/api/v1/data-needs", tag = "policies", security(("bearer" = [])), params(UnitPage),
-    responses((status = 200, body = Page<DataNeedView, i64>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<DataNeedView>), (status = 403, body = ErrorBody)))]
 pub async fn list_data_needs(
     State(state): State<AppState>,
     actor: Actor,
     Query(query): Query<UnitPage>,
-) -> Result<axum::Json<Page<DataNeedView, i64>>, ApiError> {
+) -> Result<axum::Json<Page<DataNeedView>>, ApiError> {
     let page = data_needs::list(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
 }

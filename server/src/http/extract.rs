@@ -207,22 +207,57 @@ fn token_error(e: TokenError) -> ApiError {
     }
 }
 
-/// The client's address, when the server knows it (from the connection; behind a reverse
-/// proxy, the proxy's unless it is trusted to say).
+/// The client's address, when the server knows it: the connection's, or — when the
+/// connection comes from a trusted reverse proxy — the last address in `X-Forwarded-For`
+/// that is not itself a trusted proxy.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        Ok(ClientAddr(client_of(
+            peer,
+            &parts.headers,
+            &state.trusted_proxies,
+        )))
     }
+}
+
+/// The client behind `peer`: `peer` itself unless it is a trusted proxy, then the last
+/// address of `X-Forwarded-For` that is not a trusted proxy (earlier ones are whatever
+/// the client chose to write).
+fn client_of(
+    peer: Option<std::net::IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip))
+            .unwrap_or(peer),
+    )
 }
 
 /// `axum::extract::Path` with rejections in the API's error format. The reason names the
@@ -277,5 +312,36 @@ impl FromRequestParts<AppState> for Admin {
         let actor = Actor::from_request_parts(parts, state).await?;
         actor.require_role(&[jianfu_core::Role::Admin])?;
         Ok(Admin(actor))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_of;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn only_a_trusted_proxy_may_name_the_client() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        let proxy = [ip("127.0.0.1")];
+        assert_eq!(
+            client_of(Some(ip("127.0.0.1")), &headers, &proxy),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(
+            client_of(Some(ip("198.51.100.1")), &headers, &proxy),
+            Some(ip("198.51.100.1"))
+        );
+        assert_eq!(
+            client_of(Some(ip("127.0.0.1")), &headers, &[]),
+            Some(ip("127.0.0.1"))
+        );
+        assert_eq!(
+            client_of(Some(ip("127.0.0.1")), &HeaderMap::new(), &proxy),
+            Some(ip("127.0.0.1"))
+        );
+        assert_eq!(client_of(None, &headers, &proxy), None);
     }
 }

@@ -13,12 +13,18 @@ use utoipa::{Modify, OpenApi};
         Every error is `{code, message_zh, message_en, details}`."),
     paths(
         super::auth::login,
+        super::auth::logout,
         super::auth::me,
         super::org_units::list_children,
         super::org_units::get_one,
         super::org_units::create,
         super::org_units::import_csv,
         super::users::create,
+        super::users::list,
+        super::users::change,
+        super::users::reset_password,
+        super::users::disable,
+        super::users::enable,
         super::postings::create_posting,
         super::postings::list_postings,
         super::postings::create_exemption,
@@ -47,7 +53,7 @@ use utoipa::{Modify, OpenApi};
         super::oversight::audit_log,
     ),
     components(schemas(super::error::ErrorBody, super::org_units::LineErrorView)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "auth", description = "Login and the caller's identity"),
         (name = "org-units", description = "The administrative tree"),
@@ -76,6 +82,77 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The errors any operation can answer besides its own, added where an operation does
+/// not list them: a token that is missing, invalid, expired or revoked (401) or a role or
+/// subtree that may not (403) on every secured operation; a body that is not JSON (400),
+/// too large (413), of another type (415) or invalid (422) where there is a body; a path
+/// or query parameter that is malformed (422) where there are parameters, and not found
+/// (404) behind a path parameter; and storage or password checks unavailable for now
+/// (503), everywhere. Every one is an `ErrorBody`.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in &mut openapi.paths.paths {
+            let in_path = path.contains('{');
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = operation.request_body.is_some();
+                let has_params =
+                    in_path || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                };
+                if secured {
+                    add(
+                        "401",
+                        "unauthenticated, invalid_token, token_expired, token_revoked, account_disabled",
+                    );
+                    add("403", "forbidden_role, out_of_scope");
+                }
+                if has_body {
+                    add("400", "bad_json");
+                    add("413", "payload_too_large");
+                    add("415", "unsupported_media_type");
+                    add("422", "invalid_body, validation_failed");
+                }
+                if has_params {
+                    add("422", "invalid_path, invalid_query");
+                }
+                if in_path {
+                    add("404", "not found");
+                }
+                add("503", "storage_unavailable, busy (Retry-After)");
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Admin, BodyLimit, CsvBody, Json, Path, Query};
-use super::wire::{OrgUnitView, Page, mirror};
+use super::wire::{KeyPage, OrgUnitView, mirror};
 use crate::service::import::{ImportSummary, LineError};
 use crate::service::{Actor, org_units};
 use crate::state::AppState;
@@ -40,7 +40,7 @@ pub struct ChildrenQuery {
 /// Children of a unit, in code order, one keyset page at a time.
 #[utoipa::path(get, path = "/api/v1/org-units", tag = "org-units", security(("bearer" = [])), params(ChildrenQuery),
     responses(
-        (status = 200, body = Page<OrgUnitView, String>),
+        (status = 200, body = KeyPage<OrgUnitView>),
         (status = 403, description = "out_of_scope", body = ErrorBody),
         (status = 404, description = "org_unit_not_found", body = ErrorBody),
         (status = 422, description = "invalid_query, invalid_division_code", body = ErrorBody),
@@ -49,7 +49,7 @@ pub async fn list_children(
     State(state): State<AppState>,
     actor: Actor,
     Query(query): Query<ChildrenQuery>,
-) -> Result<axum::Json<Page<OrgUnitView, String>>, ApiError> {
+) -> Result<axum::Json<KeyPage<OrgUnitView>>, ApiError> {
     let page = org_units::children(
         &state.services,
         &actor,
@@ -58,7 +58,7 @@ pub async fn list_children(
         query.limit,
     )
     .await?;
-    Ok(axum::Json(Page::of(page)))
+    Ok(axum::Json(KeyPage::of(page)))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

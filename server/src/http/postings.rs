@@ -99,12 +99,12 @@ pub async fn create_posting(
 
 /// Postings to villages in a subtree, by id (admin, reviewer).
 #[utoipa::path(get, path = "/api/v1/postings", tag = "people", security(("bearer" = [])), params(UnitPage),
-    responses((status = 200, body = Page<PostingView, i64>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<PostingView>), (status = 403, body = ErrorBody)))]
 pub async fn list_postings(
     State(state): State<AppState>,
     actor: Actor,
     Query(query): Query<UnitPage>,
-) -> Result<axum::Json<Page<PostingView, i64>>, ApiError> {
+) -> Result<axum::Json<Page<PostingView>>, ApiError> {
     let page = postings::list(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
 }
@@ -154,12 +154,12 @@ pub async fn create_exemption(
 
 /// Exemptions of cadres in a subtree, by id (admin, reviewer).
 #[utoipa::path(get, path = "/api/v1/exemptions", tag = "people", security(("bearer" = [])), params(UnitPage),
-    responses((status = 200, body = Page<ExemptionView, i64>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<ExemptionView>), (status = 403, body = ErrorBody)))]
 pub async fn list_exemptions(
     State(state): State<AppState>,
     actor: Actor,
     Query(query): Query<UnitPage>,
-) -> Result<axum::Json<Page<ExemptionView, i64>>, ApiError> {
+) -> Result<axum::Json<Page<ExemptionView>>, ApiError> {
     let page = postings::exemptions(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
 }

@@ -4,7 +4,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{BodyLimit, Json, Path, Query};
-use super::wire::{Page, mirror};
+use super::wire::{KeyPage, mirror};
 use crate::db::reports::{ReportRow, Stored};
 use crate::db::reviews::{Reopening, Review};
 use crate::observe::Submission;
@@ -256,13 +256,13 @@ pub struct ListQuery {
 
 /// Reports: a cadre's own, or those of a reviewer's or admin's subtree.
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = Page<ReportSummary, String>), (status = 403, body = ErrorBody),
+    responses((status = 200, body = KeyPage<ReportSummary>), (status = 403, body = ErrorBody),
         (status = 422, description = "invalid_query (including any sort parameter)", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Query(query): Query<ListQuery>,
-) -> Result<axum::Json<Page<ReportSummary, String>>, ApiError> {
+) -> Result<axum::Json<KeyPage<ReportSummary>>, ApiError> {
     let filters = Filters {
         unit: query.unit.as_deref(),
         period: query.period.as_deref(),
@@ -271,7 +271,7 @@ pub async fn list(
         limit: query.limit,
     };
     let page = reports::list(&state.services, &actor, filters).await?;
-    Ok(axum::Json(Page::of(page)))
+    Ok(axum::Json(KeyPage::of(page)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

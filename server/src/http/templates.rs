@@ -111,12 +111,12 @@ pub async fn get_template(
 
 /// Templates owned by units in a subtree (admin, reviewer), by id.
 #[utoipa::path(get, path = "/api/v1/templates", tag = "policies", security(("bearer" = [])), params(UnitPage),
-    responses((status = 200, body = Page<TemplateView, i64>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<TemplateView>), (status = 403, body = ErrorBody)))]
 pub async fn list_templates(
     State(state): State<AppState>,
     actor: Actor,
     Query(query): Query<UnitPage>,
-) -> Result<axum::Json<Page<TemplateView, i64>>, ApiError> {
+) -> Result<axum::Json<Page<TemplateView>>, ApiError> {
     let page = templates::list(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
 }

@@ -3,7 +3,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path, Query};
-use super::wire::{Page, UserView};
+use super::wire::{KeyPage, UserView};
 use crate::db::users::Account;
 use crate::service::Actor;
 use crate::service::accounts::{self, Caller, NewAccount};
@@ -27,16 +27,16 @@ pub fn router() -> Router<AppState> {
 
 /// A person as the admin's list shows them.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PersonView {
+pub struct AccountView {
     #[serde(flatten)]
     pub user: UserView,
     /// A disabled account cannot sign in; its tokens stopped working when it was disabled.
     pub disabled: bool,
 }
 
-impl From<Account> for PersonView {
+impl From<Account> for AccountView {
     fn from(a: Account) -> Self {
-        PersonView {
+        AccountView {
             user: a.user.into(),
             disabled: a.disabled,
         }
@@ -57,20 +57,20 @@ pub struct PeopleParams {
 
 /// People of a subtree, in tree order then by username (admin).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(PeopleParams),
-    responses((status = 200, body = Page<PersonView, String>), (status = 403, body = ErrorBody),
+    responses((status = 200, body = KeyPage<AccountView>), (status = 403, body = ErrorBody),
         (status = 422, description = "invalid_query", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Query(query): Query<PeopleParams>,
-) -> Result<axum::Json<Page<PersonView, String>>, ApiError> {
+) -> Result<axum::Json<KeyPage<AccountView>>, ApiError> {
     let asked = PeopleQuery {
         unit: query.unit.as_deref(),
         role: query.role.as_deref(),
         after: query.after.as_deref(),
         limit: query.limit,
     };
-    Ok(axum::Json(Page::of(
+    Ok(axum::Json(KeyPage::of(
         people::list(&state.services, &actor, asked).await?,
     )))
 }
@@ -103,14 +103,14 @@ pub async fn reset_password(
 /// Disable an account (admin of its subtree): it cannot sign in, its tokens stop working at once.
 #[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "users", security(("bearer" = [])),
     params(("username" = String, Path)),
-    responses((status = 200, body = PersonView), (status = 403, body = ErrorBody),
+    responses((status = 200, body = AccountView), (status = 403, body = ErrorBody),
         (status = 404, description = "user_not_found", body = ErrorBody),
         (status = 422, description = "validation_failed (own account)", body = ErrorBody)))]
 pub async fn disable(
     State(state): State<AppState>,
     actor: Actor,
     Path(username): Path<String>,
-) -> Result<axum::Json<PersonView>, ApiError> {
+) -> Result<axum::Json<AccountView>, ApiError> {
     let account = people::set_disabled(&state.services, &actor, &username, true).await?;
     Ok(axum::Json(account.into()))
 }
@@ -118,13 +118,13 @@ pub async fn disable(
 /// Enable a disabled account again (admin of its subtree).
 #[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "users", security(("bearer" = [])),
     params(("username" = String, Path)),
-    responses((status = 200, body = PersonView), (status = 403, body = ErrorBody),
+    responses((status = 200, body = AccountView), (status = 403, body = ErrorBody),
         (status = 404, description = "user_not_found", body = ErrorBody)))]
 pub async fn enable(
     State(state): State<AppState>,
     actor: Actor,
     Path(username): Path<String>,
-) -> Result<axum::Json<PersonView>, ApiError> {
+) -> Result<axum::Json<AccountView>, ApiError> {
     let account = people::set_disabled(&state.services, &actor, &username, false).await?;
     Ok(axum::Json(account.into()))
 }
@@ -143,7 +143,7 @@ pub struct ChangeRequest {
 /// signs them out everywhere.
 #[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", security(("bearer" = [])),
     params(("username" = String, Path)), request_body = ChangeRequest,
-    responses((status = 200, body = PersonView), (status = 403, body = ErrorBody),
+    responses((status = 200, body = AccountView), (status = 403, body = ErrorBody),
         (status = 404, description = "user_not_found, org_unit_not_found", body = ErrorBody),
         (status = 422, description = "validation_failed, invalid_division_code", body = ErrorBody)))]
 pub async fn change(
@@ -151,7 +151,7 @@ pub async fn change(
     actor: Actor,
     Path(username): Path<String>,
     Json(request): Json<ChangeRequest>,
-) -> Result<axum::Json<PersonView>, ApiError> {
+) -> Result<axum::Json<AccountView>, ApiError> {
     let asked = people::Change {
         display_name: request.display_name.as_deref(),
         role: request.role,

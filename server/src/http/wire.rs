@@ -7,22 +7,42 @@ use crate::db::users::User;
 use jianfu_core::{Level, Role};
 use serde::{Deserialize, Serialize};
 
-/// One page of a list on the wire.
+/// One page of a list keyed by id, on the wire.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Page<T, K> {
+pub struct Page<T> {
     pub items: Vec<T>,
-    /// Pass as `after` (or `before` where the list goes back in time) for the next page;
-    /// null on the last page.
-    pub next_after: Option<K>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next_after: Option<i64>,
 }
 
-impl<T, K> Page<T, K> {
+/// One page of a list keyed by text (a code, an id, `unit/username`), on the wire.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyPage<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next_after: Option<String>,
+}
+
+impl<T> Page<T> {
     /// The wire page of a service page, each row mapped to its wire type.
-    pub fn of<R>(page: crate::db::page::Page<R, K>) -> Page<T, K>
+    pub fn of<R>(page: crate::db::page::Page<R, i64>) -> Page<T>
     where
         T: From<R>,
     {
         Page {
+            items: page.items.into_iter().map(T::from).collect(),
+            next_after: page.next,
+        }
+    }
+}
+
+impl<T> KeyPage<T> {
+    /// The wire page of a service page, each row mapped to its wire type.
+    pub fn of<R>(page: crate::db::page::Page<R, String>) -> KeyPage<T>
+    where
+        T: From<R>,
+    {
+        KeyPage {
             items: page.items.into_iter().map(T::from).collect(),
             next_after: page.next,
         }

@@ -9,6 +9,7 @@ mod openapi;
 mod org_units;
 mod reporting;
 mod scopes;
+mod shapes;
 mod storage;
 mod story;
 mod text_rule;
