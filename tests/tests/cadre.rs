@@ -349,6 +349,14 @@ async fn a_cadre_writes_offline_reloads_and_submits_exactly_once() {
     assert_eq!(period, json!(WEEK), "the latest reported week");
     wait_for_state(&browser, "submitted", WAIT).await;
     browser.wait_for_text("#receipt", "第 1 版").await;
+    // The receipt is the device's too: it shows with no signal.
+    network(&browser, true).await;
+    browser
+        .goto(&app.url("/cadre.html"))
+        .await
+        .expect("reload offline");
+    browser.wait_for_text("#receipt", "按时提交").await;
+    network(&browser, false).await;
     let what = script(
         &browser,
         "return document.querySelector(\"[data-path='o.0.what']\").value;",
@@ -687,7 +695,8 @@ async fn a_carried_forward_outcome_needs_the_cadres_word() {
 /// On a phone with no signal: a sealed report is taken back out of the outbox, edited and
 /// sealed again (one report, sent once); a removed outcome comes back with "撤销"; a week
 /// never opened says so instead of showing another week's form; English covers the
-/// period labels and the due line; and the sign-in page opens offline too.
+/// period labels and the due line; and the sign-in page opens offline too. Before that,
+/// online: the page opens on the earliest due week, and an exempt week says "本期免报".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_the_cadre_can_unseal_undo_and_is_told_what_is_not_here() {
     let Some(browser) = Browser::start().await else {
@@ -697,6 +706,9 @@ async fn offline_the_cadre_can_unseal_undo_and_is_told_what_is_not_here() {
         .await
         .expect("SQLite is always available");
     set_up_reporting_from(&app, "2026-11-02").await;
+    let admin = app.login("admin").await;
+    let training = json!({ "username": "cadre", "kind": "training", "starts_on": "2026-11-10", "ends_on": "2026-11-11" });
+    call(&app, Method::POST, "/api/v1/exemptions", &admin, &training).await;
     browser.cdp("Network.enable", json!({})).await.expect("CDP");
     signs_in(&browser, &app).await;
     let week = script(&browser, "return document.getElementById('period').value;").await;
@@ -704,6 +716,23 @@ async fn offline_the_cadre_can_unseal_undo_and_is_told_what_is_not_here() {
         week,
         json!("weekly:2026-11-02"),
         "the earliest due, unreported week"
+    );
+
+    // An exempt week says so, not "the report has no outcome".
+    let label = browser
+        .wait_for_text("#period option[value='weekly:2026-11-09']", "本期免报")
+        .await;
+    assert!(label.starts_with("11 月 9 日"), "{label}");
+    script(
+        &browser,
+        "const s = document.getElementById('period'); s.value = 'weekly:2026-11-09'; s.dispatchEvent(new Event('change'));",
+    )
+    .await;
+    browser.wait_for_text("#exempt", "本期免报").await;
+    let text = script(&browser, "return document.body.innerText;").await;
+    assert!(
+        !text.as_str().unwrap_or_default().contains("没有成果"),
+        "{text}"
     );
     script(
         &browser,
@@ -748,7 +777,7 @@ async fn offline_the_cadre_can_unseal_undo_and_is_told_what_is_not_here() {
     // A week this device never opened, offline: said, not another week's form.
     script(
         &browser,
-        "const s = document.getElementById('period'); s.value = 'weekly:2026-11-09'; s.dispatchEvent(new Event('change'));",
+        "const s = document.getElementById('period'); s.value = 'weekly:2026-11-23'; s.dispatchEvent(new Event('change'));",
     )
     .await;
     browser

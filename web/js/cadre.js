@@ -201,7 +201,7 @@ async function start() {
 /** The period to open: the server's suggestion (the earliest due and unreported, else the
  * latest reported), or the same rule applied here to an older kept answer. */
 function suggested(periods) {
-  const choices = periods.periods.filter((p) => p.status !== "upcoming");
+  const choices = periods.periods.filter((p) => !["upcoming", "not_posted"].includes(p.status));
   const named = choices.find((p) => p.key === periods.suggested);
   if (named) return named;
   const reported = (p) => ["on_time", "late", "sealed_on_time"].includes(p.status);
@@ -234,7 +234,7 @@ function periodLabel(p) {
 }
 
 function renderPeriodChoice(selected) {
-  const choices = page.periods.periods.filter((p) => p.status !== "upcoming");
+  const choices = page.periods.periods.filter((p) => !["upcoming", "not_posted"].includes(p.status));
   $("period").replaceChildren(
     ...choices.map((p) => el("option", { value: p.key, textContent: periodLabel(p), selected: p.key === selected })),
   );

@@ -12,7 +12,7 @@ try {
     // The period the page will open: the server's suggestion; for an older server, the
     // same rule as suggested() in cadre.js.
     const pick = (p) => {
-      const c = p.periods.filter((x) => x.status !== "upcoming");
+      const c = p.periods.filter((x) => !["upcoming", "not_posted"].includes(x.status));
       const reported = (x) => ["on_time", "late", "sealed_on_time"].includes(x.status);
       const named = c.find((x) => x.key === p.suggested);
       return (named || c.find((x) => x.status === "missing") || c.findLast(reported) || c.find((x) => x.status === "open") || c.at(-1) || {}).key;
