@@ -620,6 +620,16 @@ async fn sealed_on_time_and_delivered_late_is_said_so() {
     let stored = report_of_week(&app).await;
     assert_eq!(stored["sealed_on_time"], true, "{stored}");
     assert_eq!(stored["late"], true, "{stored}");
+
+    // Weeks later the period is locked: the refusal says when in the county's time, not UTC.
+    app.clock.set(at(2026, 12, 10, 9));
+    type_into(&browser, "[data-path='o.0.for_whom']", "全村 312 户村民").await;
+    click(&browser, "#seal").await;
+    let refusal = browser.wait_for_text("#report-error", "锁定").await;
+    assert!(
+        refusal.contains("2026/12/") && !refusal.contains('Z') && !refusal.contains('T'),
+        "a local time: {refusal}"
+    );
     browser.quit().await;
 }
 
