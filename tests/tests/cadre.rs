@@ -702,6 +702,43 @@ async fn a_carried_forward_outcome_needs_the_cadres_word() {
     browser.quit().await;
 }
 
+/// An exempt week says "本期免报", not "the report has no outcome".
+async fn an_exempt_week_says_so(browser: &Browser) {
+    let label = browser
+        .wait_for_text("#period option[value='weekly:2026-11-09']", "本期免报")
+        .await;
+    assert!(label.starts_with("11 月 9 日"), "{label}");
+    script(
+        browser,
+        "const s = document.getElementById('period'); s.value = 'weekly:2026-11-09'; s.dispatchEvent(new Event('change'));",
+    )
+    .await;
+    browser.wait_for_text("#exempt", "本期免报").await;
+    let text = script(browser, "return document.body.innerText;").await;
+    assert!(
+        !text.as_str().unwrap_or_default().contains("没有成果"),
+        "{text}"
+    );
+}
+
+/// English: the period labels and the due line too; then back to Chinese.
+async fn english_covers_labels_and_the_due_line(browser: &Browser) {
+    script(
+        browser,
+        &format!("const s = document.getElementById('period'); s.value = '{WEEK}'; s.dispatchEvent(new Event('change'));"),
+    )
+    .await;
+    wait_for_state(browser, "waiting", WAIT).await;
+    click(browser, "#lang-toggle").await;
+    let due = browser.wait_for_text("#due", "Due 24 Nov").await;
+    assert!(due.contains("26 Nov (inclusive)"), "{due}");
+    let label = browser
+        .wait_for_text(&format!("#period option[value='{WEEK}']"), "16 Nov")
+        .await;
+    assert!(!label.contains('月'), "{label}");
+    click(browser, "#lang-toggle").await;
+}
+
 /// On a phone with no signal: a sealed report is taken back out of the outbox, edited and
 /// sealed again (one report, sent once); a removed outcome comes back with "撤销"; a week
 /// never opened says so instead of showing another week's form; English covers the
@@ -728,22 +765,7 @@ async fn offline_the_cadre_can_unseal_undo_and_is_told_what_is_not_here() {
         "the earliest due, unreported week"
     );
 
-    // An exempt week says so, not "the report has no outcome".
-    let label = browser
-        .wait_for_text("#period option[value='weekly:2026-11-09']", "本期免报")
-        .await;
-    assert!(label.starts_with("11 月 9 日"), "{label}");
-    script(
-        &browser,
-        "const s = document.getElementById('period'); s.value = 'weekly:2026-11-09'; s.dispatchEvent(new Event('change'));",
-    )
-    .await;
-    browser.wait_for_text("#exempt", "本期免报").await;
-    let text = script(&browser, "return document.body.innerText;").await;
-    assert!(
-        !text.as_str().unwrap_or_default().contains("没有成果"),
-        "{text}"
-    );
+    an_exempt_week_says_so(&browser).await;
     script(
         &browser,
         &format!("const s = document.getElementById('period'); s.value = '{WEEK}'; s.dispatchEvent(new Event('change'));"),
@@ -796,21 +818,7 @@ async fn offline_the_cadre_can_unseal_undo_and_is_told_what_is_not_here() {
     let form_shown = script(&browser, "return !document.getElementById('draft').hidden;").await;
     assert_eq!(form_shown, json!(false), "no form under the new label");
 
-    // English: period labels and the due line too.
-    script(
-        &browser,
-        &format!("const s = document.getElementById('period'); s.value = '{WEEK}'; s.dispatchEvent(new Event('change'));"),
-    )
-    .await;
-    wait_for_state(&browser, "waiting", WAIT).await;
-    click(&browser, "#lang-toggle").await;
-    let due = browser.wait_for_text("#due", "Due 24 Nov").await;
-    assert!(due.contains("26 Nov (inclusive)"), "{due}");
-    let label = browser
-        .wait_for_text(&format!("#period option[value='{WEEK}']"), "16 Nov")
-        .await;
-    assert!(!label.contains('月'), "{label}");
-    click(&browser, "#lang-toggle").await;
+    english_covers_labels_and_the_due_line(&browser).await;
 
     // The sign-in page opens offline.
     browser.goto(&app.url("/")).await.expect("open / offline");
