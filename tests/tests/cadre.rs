@@ -792,11 +792,12 @@ async fn offline_the_cadre_can_unseal_undo_and_is_told_what_is_not_here() {
     click(&browser, "[data-remove='0']").await;
     browser.wait_for_text("#undo", "已删除第 1 项").await;
     click(&browser, "#undo-button").await;
-    let back = script(
-        &browser,
-        "return document.querySelector(\"[data-path='o.0.for_whom']\").value;",
-    )
-    .await;
+    let back = browser
+        .wait_until("the outcome back", WAIT, || async {
+            let v = script(&browser, "const e = document.querySelector(\"[data-path='o.0.for_whom']\"); return e ? e.value : null;").await;
+            (!v.is_null()).then_some(v)
+        })
+        .await;
     assert_eq!(
         back,
         json!("全村 312 户村民"),

@@ -353,6 +353,7 @@ async function refreshContext() {
   if (focused && same(fresh.template, page.context.template)) {
     page.context = fresh;
     makeDesk();
+    renderQuestions();
     renderState();
     renderChecks();
   } else await useContext(fresh);

@@ -21,6 +21,7 @@ function showLogin() {
 
 function renderMe() {
   if (!me) return;
+  keepOfflineCopy();
   $("me-name").textContent = me.display_name || me.username;
   $("me-username").textContent = `@${me.username}`;
   $("me-role").textContent = t(`role.${me.role}`);
@@ -118,7 +119,11 @@ $("logout").addEventListener("click", () => {
 document.addEventListener("langchange", renderMe);
 if (token()) loadMe();
 else showLogin();
-// The offline copy (web/sw.js) covers this page and the cadre page.
-if ("serviceWorker" in navigator) {
-  addEventListener("load", () => navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("jianfu: no offline copy", err)));
+/** The offline copy (web/sw.js) of this page and the cadre page, for cadres: the only
+ * role whose page works offline (other roles would download the cadre's module for nothing). */
+function keepOfflineCopy() {
+  if (!me || me.role !== "cadre" || !("serviceWorker" in navigator)) return;
+  const register = () => navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("jianfu: no offline copy", err));
+  if (document.readyState === "complete") register();
+  else addEventListener("load", register, { once: true });
 }
