@@ -20,6 +20,8 @@ pub mod audit;
 pub mod boundaries;
 /// Departments' data needs.
 pub mod data_needs;
+/// The rows of report exports, streamed.
+pub mod exports;
 /// The administrative tree.
 pub mod org_units;
 /// Keyset pages: one helper for every list.

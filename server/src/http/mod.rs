@@ -6,6 +6,7 @@ pub mod auth;
 pub mod boundaries;
 pub mod data_needs;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod me;
 pub mod openapi;
@@ -48,6 +49,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .merge(reports::router())
         .merge(me::router())
         .merge(oversight::router())
+        .merge(exports::router())
         .merge(openapi::router())
         .method_not_allowed_fallback(method_not_allowed)
         .layer(BodyLimit(JSON_LIMIT_BYTES).layers())

@@ -51,6 +51,11 @@ use utoipa::{Modify, OpenApi};
         super::me::period_context,
         super::oversight::completeness,
         super::oversight::audit_log,
+        super::exports::reports_csv,
+        super::exports::outcomes_csv,
+        super::exports::reports_xlsx,
+        super::exports::completeness_csv,
+        super::exports::completeness_xlsx,
     ),
     components(schemas(super::error::ErrorBody, super::org_units::LineErrorView)),
     modifiers(&BearerAuth, &CommonErrors),
@@ -63,6 +68,7 @@ use utoipa::{Modify, OpenApi};
         (name = "reports", description = "One report per cadre and period; reviews; reopenings"),
         (name = "me", description = "The cadre's periods and what a draft needs"),
         (name = "oversight", description = "Completeness and the audit log"),
+        (name = "exports", description = "Reports, outcomes and completeness as CSV or XLSX files"),
     )
 )]
 #[derive(Debug)]

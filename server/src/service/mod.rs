@@ -28,6 +28,8 @@ pub mod data_needs;
 /// Emergencies: a reason, at most 14 days, a shorter cadence while they last (R1).
 pub mod emergencies;
 mod error;
+/// Reports and completeness as CSV or XLSX files, streamed (R2: in tree order, never by counts).
+pub mod exports;
 /// Importing the administrative tree from the national CSV format.
 pub mod import;
 /// The administrative tree: units, their paths and children.

@@ -3,6 +3,7 @@
 mod auth;
 mod devices;
 mod errors;
+mod exports;
 mod faults;
 mod invariants;
 mod openapi;

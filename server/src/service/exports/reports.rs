@@ -1,0 +1,216 @@
+//! The report export: one row per report (CSV, or the first sheet of a workbook) and one
+//! row per outcome (CSV, or the second sheet). One task reads the database, another
+//! writes the file, with a few batches of rows between them: a slow client slows the
+//! reading down instead of filling memory, and a client that leaves stops both.
+
+use super::csv::CsvSheet;
+use super::table::Layout;
+use super::words::Lang;
+use super::xlsx::XlsxBook;
+use crate::db::Db;
+use crate::db::exports::{self, ExportRow, Range};
+use crate::service::policy::Policies;
+use crate::service::{Actor, Error, Result, Services, parse_date};
+use bytes::Bytes;
+use jianfu_core::report::ReportContent;
+use jianfu_core::{Problem, Role};
+use serde_json::json;
+use std::io;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// What to export, as asked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportsQuery<'a> {
+    /// The subtree; the caller's own unit when `None`.
+    pub unit: Option<&'a str>,
+    /// The first period start included, a local date `YYYY-MM-DD`.
+    pub from: Option<&'a str>,
+    /// The last period start included.
+    pub to: Option<&'a str>,
+    /// `zh` (default) or `en`.
+    pub lang: Option<&'a str>,
+}
+
+/// Which table of the export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// One row per report.
+    Reports,
+    /// One row per outcome.
+    Outcomes,
+}
+
+/// An export checked and ready to write: who may see it was settled when it was made.
+#[derive(Debug)]
+pub struct ReportsExport {
+    db: Db,
+    range: Range,
+    lang: Lang,
+    layout: Layout,
+}
+
+/// How many batches of rows wait between the database and the writer.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// The reports of a subtree whose period starts in `[from, to]` (reviewers and admins).
+pub async fn reports(
+    s: &Services,
+    actor: &Actor,
+    query: ReportsQuery<'_>,
+) -> Result<ReportsExport> {
+    actor.require_role(&[Role::Reviewer, Role::Admin])?;
+    let scope = actor.scoped(query.unit)?;
+    let lang = Lang::parse(query.lang)?;
+    let from = query
+        .from
+        .map(|text| parse_date(text, "from"))
+        .transpose()?;
+    let to = query.to.map(|text| parse_date(text, "to")).transpose()?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            return Err(Error::invalid(Problem::error(
+                "from_after_to",
+                "from",
+                format!("起始日期 {from} 晚于结束日期 {to}"),
+                format!("from ({from}) is after to ({to})"),
+                json!({ "field": "from", "from": from.to_string(), "to": to.to_string() }),
+            )));
+        }
+    }
+    let policies = Policies::governing(s, &scope).await?;
+    Ok(ReportsExport {
+        db: s.db.clone(),
+        range: Range {
+            scope,
+            from: from.map(|d| d.to_string()),
+            to: to.map(|d| d.to_string()),
+        },
+        lang,
+        layout: Layout::new(policies, lang),
+    })
+}
+
+impl ReportsExport {
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// e.g. `报告_130928_2026-11-01_2026-11-30.csv`, or `reports_…` in English.
+    pub fn file_name(&self, table: Table, lang: Lang, extension: &str) -> String {
+        let kind = match table {
+            Table::Reports => lang.pick("报告", "reports"),
+            Table::Outcomes => lang.pick("成果", "outcomes"),
+        };
+        let from = self.range.from.as_deref().unwrap_or_default();
+        let to = self.range.to.as_deref().unwrap_or_default();
+        super::file_name(&[kind, self.range.scope.as_str(), from, to], extension)
+    }
+
+    /// Writes `table` as CSV into `out`, chunk by chunk. A failure part-way is logged and
+    /// sent as an error, so the body breaks off instead of ending as if complete.
+    pub async fn csv(mut self, table: Table, out: mpsc::Sender<io::Result<Bytes>>) {
+        if let Err(e) = self.write_csv(table, &out).await {
+            tracing::error!(error = %e, "a CSV export stopped part-way");
+            let _ = out.send(Err(io::Error::other(e.to_string()))).await;
+        }
+    }
+
+    async fn write_csv(
+        &mut self,
+        table: Table,
+        out: &mpsc::Sender<io::Result<Bytes>>,
+    ) -> Result<()> {
+        let (mut rows, reader) = read(&self.db, &self.range);
+        let mut sheet = CsvSheet::new();
+        sheet
+            .header(&match table {
+                Table::Reports => self.layout.report_headers(),
+                Table::Outcomes => self.layout.outcome_headers(),
+            })
+            .map_err(Error::internal)?;
+        while let Some(batch) = rows.recv().await {
+            for row in &batch {
+                let content = content(row)?;
+                match table {
+                    Table::Reports => sheet.row(&self.layout.report_row(row, &content)),
+                    Table::Outcomes => self
+                        .layout
+                        .outcome_rows(row, &content)
+                        .try_for_each(|cells| sheet.row(&cells)),
+                }
+                .map_err(Error::internal)?;
+            }
+            if let Some(chunk) = sheet.full_chunk().map_err(Error::internal)? {
+                if out.send(Ok(chunk)).await.is_err() {
+                    // The client left: dropping the rows stops the reader.
+                    return Ok(());
+                }
+            }
+        }
+        finished(reader).await?;
+        let _ = out.send(Ok(sheet.take().map_err(Error::internal)?)).await;
+        Ok(())
+    }
+
+    /// Writes both tables as the two sheets of a workbook, into a temporary file.
+    pub async fn xlsx(self) -> Result<std::fs::File> {
+        let (rows, reader) = read(&self.db, &self.range);
+        let ReportsExport {
+            mut layout, lang, ..
+        } = self;
+        let written = tokio::task::spawn_blocking(move || workbook(&mut layout, lang, rows))
+            .await
+            .map_err(Error::internal)?;
+        finished(reader).await?;
+        written
+    }
+}
+
+/// The rows of `range`, read by a task of their own.
+fn read(
+    db: &Db,
+    range: &Range,
+) -> (
+    mpsc::Receiver<Vec<ExportRow>>,
+    JoinHandle<Result<(), sqlx::Error>>,
+) {
+    let (tx, rx) = mpsc::channel(BATCHES_IN_FLIGHT);
+    let (db, range) = (db.clone(), range.clone());
+    let reader = tokio::spawn(async move { exports::send_reports(&db, &range, &tx).await });
+    (rx, reader)
+}
+
+/// Whether the reader read every row.
+async fn finished(reader: JoinHandle<Result<(), sqlx::Error>>) -> Result<()> {
+    reader
+        .await
+        .map_err(Error::internal)?
+        .map_err(Error::Storage)
+}
+
+fn content(row: &ExportRow) -> Result<ReportContent> {
+    serde_json::from_str(&row.content)
+        .map_err(|e| Error::internal(format!("stored report {} does not parse: {e}", row.id)))
+}
+
+/// Both sheets, row by row as the batches arrive (blocking: runs off the async workers).
+fn workbook(
+    layout: &mut Layout,
+    lang: Lang,
+    mut rows: mpsc::Receiver<Vec<ExportRow>>,
+) -> Result<std::fs::File> {
+    let mut book = XlsxBook::new(&[lang.pick("报告", "reports"), lang.pick("成果", "outcomes")])?;
+    book.header(0, &layout.report_headers())?;
+    book.header(1, &layout.outcome_headers())?;
+    while let Some(batch) = rows.blocking_recv() {
+        for row in &batch {
+            let content = content(row)?;
+            book.row(0, &layout.report_row(row, &content))?;
+            for cells in layout.outcome_rows(row, &content) {
+                book.row(1, &cells)?;
+            }
+        }
+    }
+    book.finish()
+}
