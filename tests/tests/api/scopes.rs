@@ -1012,6 +1012,33 @@ async fn every_role_meets_the_right_door(app: TestApp) {
             ROLE,
         ),
     ];
+    // ---- exports: as the lists and completeness they are made of
+    let mut cases = cases;
+    for export in [
+        "reports.csv",
+        "outcomes.csv",
+        "reports.xlsx",
+        "completeness.csv",
+        "completeness.xlsx",
+    ] {
+        let period = if export.starts_with("completeness") {
+            format!("&period={PERIOD}")
+        } else {
+            String::new()
+        };
+        for (who, unit, expect) in [
+            ("cadre", VILLAGE, ROLE),
+            ("reviewer", COUNTY, OK),
+            ("reviewer", OTHER_COUNTY, SCOPE),
+            ("township.reviewer", TOWNSHIP, OK),
+            ("township.reviewer", OTHER_TOWNSHIP, SCOPE),
+            ("admin", COUNTY, OK),
+            ("other.admin", COUNTY, SCOPE),
+        ] {
+            let path = format!("/api/v1/exports/{export}?unit={unit}{period}");
+            cases.push(case(who, get.clone(), path, None, expect));
+        }
+    }
 
     let mut failures = String::new();
     for c in &cases {
@@ -1097,6 +1124,11 @@ async fn no_list_endpoint_takes_a_sort_parameter(app: TestApp) {
         "/api/v1/audit",
         "/api/v1/completeness",
         "/api/v1/org-units",
+        "/api/v1/exports/reports.csv",
+        "/api/v1/exports/outcomes.csv",
+        "/api/v1/exports/reports.xlsx",
+        "/api/v1/exports/completeness.csv",
+        "/api/v1/exports/completeness.xlsx",
     ];
     let mut failures = String::new();
     for list in lists {

@@ -4,7 +4,7 @@
 //! reading down instead of filling memory, and a client that leaves stops both.
 
 use super::csv::CsvSheet;
-use super::table::Layout;
+use super::table::{Counted, Layout};
 use super::words::Lang;
 use super::xlsx::XlsxBook;
 use crate::db::Db;
@@ -121,7 +121,6 @@ impl ReportsExport {
         table: Table,
         out: &mpsc::Sender<io::Result<Bytes>>,
     ) -> Result<()> {
-        let (mut rows, reader) = read(&self.db, &self.range);
         let mut sheet = CsvSheet::new();
         sheet
             .header(&match table {
@@ -129,27 +128,24 @@ impl ReportsExport {
                 Table::Outcomes => self.layout.outcome_headers(),
             })
             .map_err(Error::internal)?;
-        while let Some(batch) = rows.recv().await {
-            for row in &batch {
-                let content = content(row)?;
-                match table {
-                    Table::Reports => sheet.row(&self.layout.report_row(row, &content)),
-                    Table::Outcomes => self
-                        .layout
-                        .outcome_rows(row, &content)
-                        .try_for_each(|cells| sheet.row(&cells)),
-                }
-                .map_err(Error::internal)?;
-            }
-            if let Some(chunk) = sheet.full_chunk().map_err(Error::internal)? {
-                if out.send(Ok(chunk)).await.is_err() {
-                    // The client left: dropping the rows stops the reader.
-                    return Ok(());
-                }
-            }
+        let mut writer = CsvWriter {
+            layout: &mut self.layout,
+            table,
+            sheet,
+            out,
+            failed: None,
+        };
+        // The rows are written as they arrive, in this task: no hand-over between threads
+        // but the database driver's own.
+        exports::send_reports(&self.db, &self.range, &mut writer).await?;
+        if let Some(e) = writer.failed {
+            return Err(e);
         }
-        finished(reader).await?;
-        let _ = out.send(Ok(sheet.take().map_err(Error::internal)?)).await;
+        if !out.is_closed() {
+            let _ = out
+                .send(Ok(writer.sheet.take().map_err(Error::internal)?))
+                .await;
+        }
         Ok(())
     }
 
@@ -177,8 +173,62 @@ fn read(
 ) {
     let (tx, rx) = mpsc::channel(BATCHES_IN_FLIGHT);
     let (db, range) = (db.clone(), range.clone());
-    let reader = tokio::spawn(async move { exports::send_reports(&db, &range, &tx).await });
+    let reader = tokio::spawn(async move {
+        let mut tx = tx;
+        exports::send_reports(&db, &range, &mut tx).await
+    });
     (rx, reader)
+}
+
+/// Writes each batch of rows into the CSV, and hands each full chunk on.
+struct CsvWriter<'a> {
+    layout: &'a mut Layout,
+    table: Table,
+    sheet: CsvSheet,
+    out: &'a mpsc::Sender<io::Result<Bytes>>,
+    /// Why writing stopped, if it failed.
+    failed: Option<Error>,
+}
+
+impl CsvWriter<'_> {
+    fn write(&mut self, batch: &[ExportRow]) -> Result<()> {
+        for row in batch {
+            match self.table {
+                Table::Reports => {
+                    let counted: Counted = content(row)?;
+                    self.sheet
+                        .row(&self.layout.report_row(row, (&counted).into()))
+                }
+                Table::Outcomes => {
+                    let content: ReportContent = content(row)?;
+                    let sheet = &mut self.sheet;
+                    self.layout
+                        .outcome_rows(row, &content)
+                        .try_for_each(|cells| sheet.row(&cells))
+                }
+            }
+            .map_err(Error::internal)?;
+        }
+        Ok(())
+    }
+}
+
+impl exports::RowSink for CsvWriter<'_> {
+    async fn take(&mut self, batch: Vec<ExportRow>) -> bool {
+        if let Err(e) = self.write(&batch) {
+            self.failed = Some(e);
+            return false;
+        }
+        match self.sheet.full_chunk() {
+            // A closed channel: the client left.
+            Ok(Some(chunk)) => self.out.send(Ok(chunk)).await.is_ok(),
+            Ok(None) => true,
+            Err(e) => {
+                self.failed = Some(Error::internal(e));
+                false
+            }
+        }
+    }
 }
 
 /// Whether the reader read every row.
@@ -189,7 +239,7 @@ async fn finished(reader: JoinHandle<Result<(), sqlx::Error>>) -> Result<()> {
         .map_err(Error::Storage)
 }
 
-fn content(row: &ExportRow) -> Result<ReportContent> {
+fn content<T: serde::de::DeserializeOwned>(row: &ExportRow) -> Result<T> {
     serde_json::from_str(&row.content)
         .map_err(|e| Error::internal(format!("stored report {} does not parse: {e}", row.id)))
 }
@@ -205,8 +255,8 @@ fn workbook(
     book.header(1, &layout.outcome_headers())?;
     while let Some(batch) = rows.blocking_recv() {
         for row in &batch {
-            let content = content(row)?;
-            book.row(0, &layout.report_row(row, &content))?;
+            let content: ReportContent = content(row)?;
+            book.row(0, &layout.report_row(row, (&content).into()))?;
             for cells in layout.outcome_rows(row, &content) {
                 book.row(1, &cells)?;
             }

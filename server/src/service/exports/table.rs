@@ -11,9 +11,11 @@ use jianfu_core::report::ReportContent;
 use jianfu_core::template::FieldKind;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// One cell, typed so that a spreadsheet gets numbers and dates, not their text.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,45 @@ impl<'a> Cell<'a> {
     #[allow(clippy::cast_precision_loss, reason = "revisions and counts are small")]
     pub fn int(value: i64) -> Cell<'a> {
         Cell::Number(value as f64)
+    }
+}
+
+/// What the report table shows of a report's content.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// How many outcomes.
+    pub outcomes: usize,
+    pub fields: &'a BTreeMap<String, Value>,
+    pub days_in_village: Option<u16>,
+}
+
+impl<'a> From<&'a ReportContent> for Facts<'a> {
+    fn from(content: &'a ReportContent) -> Self {
+        Facts {
+            outcomes: content.outcomes.len(),
+            fields: &content.fields,
+            days_in_village: content.days_in_village,
+        }
+    }
+}
+
+/// A report's content read for the report table only: the outcomes counted, not kept.
+#[derive(Debug, Deserialize)]
+pub struct Counted {
+    outcomes: Vec<IgnoredAny>,
+    #[serde(default)]
+    fields: BTreeMap<String, Value>,
+    #[serde(default)]
+    days_in_village: Option<u16>,
+}
+
+impl<'a> From<&'a Counted> for Facts<'a> {
+    fn from(content: &'a Counted) -> Self {
+        Facts {
+            outcomes: content.outcomes.len(),
+            fields: &content.fields,
+            days_in_village: content.days_in_village,
+        }
     }
 }
 
@@ -181,11 +222,7 @@ impl Layout {
     }
 
     /// One report's row.
-    pub fn report_row<'a>(
-        &mut self,
-        row: &'a ExportRow,
-        content: &'a ReportContent,
-    ) -> Vec<Cell<'a>> {
+    pub fn report_row<'a>(&mut self, row: &'a ExportRow, content: Facts<'a>) -> Vec<Cell<'a>> {
         let l = self.lang;
         let (tz, zone) = self.zone_of(&row.org_unit);
         let local = |at: i64| {
@@ -213,7 +250,7 @@ impl Layout {
             cells.push(Cell::Text(Cow::Owned(zone)));
         }
         cells.push(Cell::int(
-            i64::try_from(content.outcomes.len()).unwrap_or(i64::MAX),
+            i64::try_from(content.outcomes).unwrap_or(i64::MAX),
         ));
         for field in &self.fields {
             cells.push(
