@@ -3,7 +3,8 @@
 # with REPORTS reports (default 100,000: 1,000 cadres × 100 weeks, three outcomes each,
 # written by bulk SQL inserts), then reports.csv and reports.xlsx downloaded over HTTP
 # RUNS times each (default 3) as the county reviewer. Prints each run's time, rows/s and
-# the server's peak resident memory during that download (VmHWM, reset before each), and
+# the server's peak resident memory during that download (VmHWM, reset before each; it
+# counts the database pages the export maps) and its peak heap (RssAnon, sampled), and
 # the medians. Not part of scripts/test.sh.
 # Usage: scripts/bench-export.sh   (REPORTS=200000 RUNS=5 BENCH_DIR=/tmp/b scripts/bench-export.sh)
 set -euo pipefail
@@ -105,18 +106,37 @@ token=$(curl -sf -H 'content-type: application/json' \
   -d "{\"username\":\"$reviewer\",\"password\":\"$password\"}" "$base/api/v1/auth/login" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
-kib() { awk -v k="$1" '/^VmHWM|^VmRSS/ && $1 == k":" {print $2}' "/proc/$pid/status"; }
+kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$pid/status"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# Downloads one export; prints its line and appends "seconds rows/s peak_mib" to $2.
+# The largest RssAnon (the heap, without mapped file pages) seen every 10 ms until $1 exists.
+sample_anon() {
+  local stop=$1 max=0 key value _
+  while [ ! -e "$stop" ]; do
+    while read -r key value _; do
+      [ "$key" = RssAnon: ] && [ "$value" -gt "$max" ] && max=$value
+    done < "/proc/$pid/status"
+    sleep 0.01
+  done
+  echo "$max"
+}
+
+# Downloads one export; prints its line and appends "seconds rows/s peak_rss_mib
+# peak_anon_mib" to $2. The peak RSS (VmHWM, reset before) counts the pages of the
+# database file that the export maps; the heap is RssAnon, sampled.
 download_once() {
-  local path=$1 out=$2 file="$work/export" line seconds rows before peak
+  local path=$1 out=$2 file="$work/export" seconds rows before peak anon
   echo 5 > "/proc/$pid/clear_refs" # resets VmHWM to the current RSS
-  before=$(kib VmRSS)
+  before=$(kib RssAnon)
+  rm -f "$work/stop"
+  sample_anon "$work/stop" > "$work/anon" &
   seconds=$(curl -sf -o "$file" -w '%{time_total}' -H "Authorization: Bearer $token" "$base$path")
+  touch "$work/stop"
+  wait $!
   peak=$(kib VmHWM)
+  anon=$(cat "$work/anon")
   rows=$(python3 - "$file" "$path" <<'PY'
-import csv, io, re, sys, zipfile
+import csv, sys, zipfile
 path, kind = sys.argv[1], sys.argv[2]
 if kind.endswith(".csv"):
     with open(path, encoding="utf-8-sig", newline="") as f:
@@ -126,19 +146,21 @@ else:
         print(sum(chunk.count(b"<row ") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1)
 PY
 )
-  line=$(awk -v s="$seconds" -v r="$rows" -v b="$before" -v p="$peak" -v bytes="$(stat -c %s "$file")" \
-    'BEGIN {printf "%.3f %.0f %.1f %d %.1f %.1f", s, r / s, p / 1024, r, b / 1024, bytes / 1048576}')
-  read -r s rps mib r b mb <<<"$line"
-  printf '  %-22s %7s s  %8s rows/s  %7s rows  %6s MB  peak RSS %6s MiB (%s MiB before)\n' \
-    "${path##*/}" "$s" "$rps" "$r" "$mb" "$mib" "$b"
-  echo "$s $rps $mib" >> "$out"
+  local line
+  line=$(awk -v s="$seconds" -v r="$rows" -v b="$before" -v p="$peak" -v a="$anon" \
+    -v bytes="$(stat -c %s "$file")" \
+    'BEGIN {printf "%.3f %.0f %.1f %.1f %d %.1f %.1f", s, r / s, p / 1024, a / 1024, r, b / 1024, bytes / 1048576}')
+  read -r s rps mib amib r b mb <<<"$line"
+  printf '  %-13s %6s s %8s rows/s %7s rows %5s MB  peak RSS %6s MiB, heap %6s MiB (%s before)\n' \
+    "${path##*/}" "$s" "$rps" "$r" "$mb" "$mib" "$amib" "$b"
+  echo "$s $rps $mib $amib" >> "$out"
 }
 
 report() {
   local label=$1 out=$2
-  printf '%-16s median %6.3f s  %8.0f rows/s  peak RSS %6.1f MiB  (%s runs)\n' "$label" \
+  printf '%-13s median %6.3f s %8.0f rows/s  peak RSS %6.1f MiB, heap %6.1f MiB  (%s runs)\n' "$label" \
     "$(cut -d' ' -f1 "$out" | median)" "$(cut -d' ' -f2 "$out" | median)" \
-    "$(cut -d' ' -f3 "$out" | median)" "$(wc -l < "$out")"
+    "$(cut -d' ' -f3 "$out" | median)" "$(cut -d' ' -f4 "$out" | median)" "$(wc -l < "$out")"
 }
 
 for i in $(seq "$runs"); do
