@@ -1,7 +1,8 @@
 //! The report export: one row per report (CSV, or the first sheet of a workbook) and one
-//! row per outcome (CSV, or the second sheet). One task reads the database, another
-//! writes the file, with a few batches of rows between them: a slow client slows the
-//! reading down instead of filling memory, and a client that leaves stops both.
+//! row per outcome (CSV, or the second sheet). A CSV is written by the task that reads the
+//! database, chunk by chunk into the response: a slow client slows the reading down
+//! instead of filling memory, and a client that leaves stops it. A workbook is written on
+//! a blocking thread, a few batches of rows behind the reading task.
 
 use super::csv::CsvSheet;
 use super::table::{Counted, Layout};
