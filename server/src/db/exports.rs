@@ -174,7 +174,8 @@ pub async fn send_reports<S: RowSink>(
             // jump about the whole file (reports and revisions are keyed by random ids),
             // and through the small page cache each would be a system call and a copy.
             sqlx::query(MAP_FILE).execute(&mut *conn).await?;
-            let streamed: Result<(), sqlx::Error> = stream!(&mut *conn);
+            // In a block of its own, so that a failure part-way still unmaps below.
+            let streamed: Result<(), sqlx::Error> = async { stream!(&mut *conn) }.await;
             sqlx::query("PRAGMA mmap_size = 0")
                 .execute(&mut *conn)
                 .await?;
