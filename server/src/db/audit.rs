@@ -61,18 +61,33 @@ pub struct Stored {
     pub after: Option<String>,
 }
 
+/// Which entries to list besides the scope.
+#[derive(Debug, Clone, Default)]
+pub struct Filter<'a> {
+    /// Entries by this actor (a username, or `cli`).
+    pub actor: Option<&'a str>,
+    /// Entries of this kind: an action (`users.disable`) or an area (`users`).
+    pub kind: Option<&'a str>,
+}
+
 /// Entries whose scope lies inside `scope`'s subtree, newest first, ids below
 /// `window.after` (the page goes backwards in time).
 #[tracing::instrument(skip_all)]
 pub async fn list(
     db: &super::Db,
     scope: &jianfu_core::DivisionCode,
+    filter: &Filter<'_>,
     window: &super::page::Window<i64>,
 ) -> Result<Vec<Stored>, sqlx::Error> {
     const SQL: &str = "SELECT id, at, actor_id, actor, action, scope, target, before, after FROM audit_log \
-         WHERE scope >= $1 AND scope < $2 AND id < $3 ORDER BY id DESC LIMIT $4";
+         WHERE scope >= $1 AND scope < $2 AND id < $3 AND ($4 IS NULL OR actor = $4) \
+         AND ($5 IS NULL OR action = $5 OR action LIKE $6) ORDER BY id DESC LIMIT $7";
     let (low, high) = scope.subtree_bounds();
+    let area = filter
+        .kind
+        .map(|k| format!("{}.%", k.replace(['%', '_'], "")));
     super::on_pool!(db, pool => sqlx::query_as(SQL)
-        .bind(&low).bind(&high).bind(window.after).bind(window.fetch())
+        .bind(&low).bind(&high).bind(window.after).bind(filter.actor).bind(filter.kind)
+        .bind(area.as_deref()).bind(window.fetch())
         .fetch_all(pool).await)
 }

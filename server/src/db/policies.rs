@@ -155,6 +155,32 @@ pub struct PolicyInputs {
     pub emergency: Option<Emergency>,
 }
 
+/// What a policy for `unit` would be checked against, read now (for a preview: nothing
+/// is written, so nothing is locked).
+#[instrument(skip_all)]
+pub async fn inputs(
+    db: &Db,
+    unit: &DivisionCode,
+    template_id: i64,
+    now: i64,
+) -> Result<PolicyInputs, sqlx::Error> {
+    let template_sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1");
+    let before_sql = format!("SELECT {POLICY_COLUMNS} FROM policies WHERE org_unit = $1");
+    let [p0, p1, p2, p3, p4] = path_of(unit);
+    let emergency_sql = format!(
+        "SELECT {EMERGENCY_COLUMNS} FROM emergencies WHERE org_unit IN ($1, $2, $3, $4, $5) \
+         AND starts_at <= $6 AND ends_at > $6 ORDER BY ends_at DESC, id DESC LIMIT 1"
+    );
+    on_pool!(db, pool => {
+        let template = sqlx::query_as(&template_sql).bind(template_id).fetch_optional(pool).await?;
+        let before: Option<RawPolicy> = sqlx::query_as(&before_sql).bind(unit.as_str()).fetch_optional(pool).await?;
+        let emergency = sqlx::query_as(&emergency_sql)
+            .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4).bind(now)
+            .fetch_optional(pool).await?;
+        Ok(PolicyInputs { template, before: before.map(PolicyRow::try_from).transpose()?, emergency })
+    })
+}
+
 /// Inserts or replaces the policy of `unit` as `decide` says, given what it is checked
 /// against as it stands in the same transaction (the template's row is locked, so a
 /// concurrent change of the template waits for this one, and the other way round).
@@ -269,5 +295,35 @@ pub async fn create_emergency(
         audit::insert(&entry).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(row)
+    })
+}
+
+/// Ends emergency `id` at `at` if it is still running (a later end is kept as it is), with
+/// its audit entry; `None` when there is no such emergency.
+#[instrument(skip_all)]
+pub async fn end_emergency(
+    db: &Db,
+    id: i64,
+    at: i64,
+    mut entry: audit::Entry,
+) -> Result<Option<Emergency>, sqlx::Error> {
+    let select = format!("SELECT {EMERGENCY_COLUMNS} FROM emergencies WHERE id = $1");
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let locked = format!("{select}{}", for_update(pool));
+        let Some(before): Option<Emergency> = sqlx::query_as(&locked).bind(id).fetch_optional(&mut *tx).await? else {
+            return Ok(None);
+        };
+        if before.ends_at <= at {
+            return Ok(Some(before));
+        }
+        let ends_at = at.max(before.starts_at + 1);
+        sqlx::query("UPDATE emergencies SET ends_at = $1 WHERE id = $2").bind(ends_at).bind(id).execute(&mut *tx).await?;
+        let after: Emergency = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;
+        entry.before = serde_json::to_string(&before).ok();
+        entry.after = serde_json::to_string(&after).ok();
+        audit::insert(&entry).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Some(after))
     })
 }

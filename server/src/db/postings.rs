@@ -16,6 +16,8 @@ pub struct Posting {
     pub display_name: String,
     /// The village.
     pub org_unit: String,
+    /// Its name.
+    pub village_name: String,
     pub starts_on: String,
     /// Inclusive; `None` while the posting lasts.
     pub ends_on: Option<String>,
@@ -37,8 +39,9 @@ pub struct Exemption {
     pub note: String,
 }
 
-const POSTING_SELECT: &str = "SELECT p.id, p.user_id, u.username, u.display_name, p.org_unit, p.starts_on, p.ends_on \
-     FROM postings p JOIN users u ON u.id = p.user_id";
+const POSTING_SELECT: &str = "SELECT p.id, p.user_id, u.username, u.display_name, p.org_unit, \
+     o.name AS village_name, p.starts_on, p.ends_on \
+     FROM postings p JOIN users u ON u.id = p.user_id JOIN org_units o ON o.code = p.org_unit";
 const EXEMPTION_SELECT: &str = "SELECT e.id, e.user_id, u.username, u.display_name, u.org_unit, e.kind, e.starts_on, e.ends_on, e.note \
      FROM exemptions e JOIN users u ON u.id = e.user_id";
 /// The cadres posted inside the subtree `[$1, $2)` on the local date `$3`.
@@ -103,6 +106,9 @@ pub enum PostingError {
     /// The cadre already has a posting sharing a day with the new one.
     #[error("overlaps posting {}", .0.id)]
     Overlaps(Box<Posting>),
+    /// The last day asked for is before the posting's first (which it holds).
+    #[error("ends before its start {0}")]
+    EndsBeforeStart(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -143,6 +149,53 @@ pub async fn create(
         audit::insert(&entry).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(posting)
+    })
+}
+
+/// Sets the last day of posting `id` (inclusive), unless that would make it share a day
+/// with another posting of the same cadre: checked in the transaction that holds the
+/// cadre's row, like [`create`]. `None`: no such posting inside `scope`.
+#[instrument(skip_all)]
+pub async fn set_end(
+    db: &Db,
+    id: i64,
+    scope: &DivisionCode,
+    ends_on: &str,
+    mut entry: audit::Entry,
+) -> Result<Option<Posting>, PostingError> {
+    const UPDATE: &str = "UPDATE postings SET ends_on = $1 WHERE id = $2";
+    let (low, high) = scope.subtree_bounds();
+    let select =
+        format!("{POSTING_SELECT} WHERE p.id = $1 AND p.org_unit >= $2 AND p.org_unit < $3");
+    let overlapping = format!(
+        "{POSTING_SELECT} WHERE p.user_id = $1 AND p.id <> $4 AND p.starts_on <= $3 \
+         AND (p.ends_on IS NULL OR p.ends_on >= $2) ORDER BY p.starts_on LIMIT 1"
+    );
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let before: Option<Posting> = sqlx::query_as(&select).bind(id).bind(&low).bind(&high)
+            .fetch_optional(&mut *tx).await?;
+        let Some(before) = before else { return Ok(None) };
+        if ends_on < before.starts_on.as_str() {
+            return Err(PostingError::EndsBeforeStart(before.starts_on));
+        }
+        let lock = format!("SELECT id FROM users WHERE id = $1{}", super::for_update(pool));
+        sqlx::query(&lock).bind(before.user_id).execute(&mut *tx).await?;
+        let existing: Option<Posting> = sqlx::query_as(&overlapping)
+            .bind(before.user_id).bind(&before.starts_on).bind(ends_on).bind(id)
+            .fetch_optional(&mut *tx).await?;
+        if let Some(existing) = existing {
+            return Err(PostingError::Overlaps(Box::new(existing)));
+        }
+        sqlx::query(UPDATE).bind(ends_on).bind(id).execute(&mut *tx).await?;
+        let after = Posting { ends_on: Some(ends_on.to_owned()), ..before.clone() };
+        entry.target = format!("posting:{id}");
+        entry.scope.clone_from(&before.org_unit);
+        entry.before = serde_json::to_string(&before).ok();
+        entry.after = serde_json::to_string(&after).ok();
+        audit::insert(&entry).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Some(after))
     })
 }
 

@@ -19,6 +19,8 @@ pub struct ReportRow {
     pub display_name: String,
     /// The village the cadre served when the report was first received.
     pub org_unit: String,
+    /// That village's name.
+    pub village_name: String,
     pub period_key: String,
     pub period_start: String,
     /// Exclusive.
@@ -32,6 +34,8 @@ pub struct ReportRow {
     pub sealed_at: Option<i64>,
     /// A late first revision that was sealed before due date + grace.
     pub sealed_on_time: bool,
+    /// Whether the latest revision answers a reviewer's question.
+    pub answers_question: bool,
     pub first_received_at: i64,
     pub updated_at: i64,
 }
@@ -46,9 +50,12 @@ pub struct RevisionRow {
     pub sealed_at: Option<i64>,
 }
 
-const REPORT_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name, r.org_unit, r.period_key, \
-     r.period_start, r.period_end, r.revision, r.status, r.late, r.sealed_at, r.sealed_on_time, \
-     r.first_received_at, r.updated_at FROM reports r JOIN users u ON u.id = r.user_id";
+const REPORT_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name, r.org_unit, \
+     o.name AS village_name, r.period_key, r.period_start, r.period_end, r.revision, r.status, r.late, \
+     r.sealed_at, r.sealed_on_time, (v.answers_review_id IS NOT NULL) AS answers_question, \
+     r.first_received_at, r.updated_at FROM reports r JOIN users u ON u.id = r.user_id \
+     JOIN org_units o ON o.code = r.org_unit \
+     JOIN report_revisions v ON v.report_id = r.id AND v.revision = r.revision";
 /// A checked submission about to be stored.
 #[derive(Debug, Clone)]
 pub struct Submission<'a> {
@@ -312,6 +319,36 @@ pub async fn continuable_among(
     })
 }
 
+/// The earlier outcomes a report's outcomes continue: for each of `ids` among the
+/// user's reports of periods starting before `before`, the report, its period and its
+/// latest content (which holds the outcome).
+#[instrument(skip_all, fields(ids = ids.len()))]
+pub async fn continued(
+    db: &Db,
+    user_id: i64,
+    before: &str,
+    ids: &[&str],
+) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_pool!(db, pool => {
+        let mut query = QueryBuilder::new(
+            "SELECT o.outcome_id, r.id, r.period_key, v.content FROM outcomes o \
+             JOIN reports r ON r.id = o.report_id \
+             JOIN report_revisions v ON v.report_id = r.id AND v.revision = r.revision \
+             WHERE o.user_id = ",
+        );
+        query.push_bind(user_id).push(" AND o.period_start < ").push_bind(before).push(" AND o.outcome_id IN (");
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        query.push(") ORDER BY r.period_start DESC");
+        query.build_query_as().fetch_all(pool).await
+    })
+}
+
 #[instrument(skip_all)]
 pub async fn revisions(db: &Db, id: &str) -> Result<Vec<RevisionRow>, sqlx::Error> {
     const SQL: &str = "SELECT revision, content, received_at, answers_review_id, sealed_at FROM report_revisions \
@@ -333,14 +370,39 @@ pub struct Filter {
     pub user_id: Option<i64>,
     pub period_key: Option<String>,
     pub status: Option<ReportStatus>,
+    /// Only reports whose latest revision answers a question (and is not reviewed since).
+    pub revised: bool,
 }
 
-/// One keyset page of reports in id order (ids are random UUIDs: no ordering by person or volume).
+/// Where a report stands in the list's order: the tree, then the cadre's name, then
+/// the period (never a count of anything, R2).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Position {
+    pub org_unit: String,
+    pub display_name: String,
+    pub username: String,
+    pub period_key: String,
+    pub id: String,
+}
+
+impl From<&ReportRow> for Position {
+    fn from(r: &ReportRow) -> Self {
+        Position {
+            org_unit: r.org_unit.clone(),
+            display_name: r.display_name.clone(),
+            username: r.username.clone(),
+            period_key: r.period_key.clone(),
+            id: r.id.clone(),
+        }
+    }
+}
+
+/// One keyset page of reports in tree order, then by name and period, after `window.after`.
 #[instrument(skip_all)]
 pub async fn list(
     db: &Db,
     filter: &Filter,
-    window: &Window<String>,
+    window: &Window<Position>,
 ) -> Result<Vec<ReportRow>, sqlx::Error> {
     let (low, high) = filter.scope.as_ref().map_or(
         (String::new(), "~".to_owned()),
@@ -349,11 +411,15 @@ pub async fn list(
     let sql = format!(
         "{REPORT_SELECT} WHERE r.org_unit >= $1 AND r.org_unit < $2 \
          AND ($3 IS NULL OR r.user_id = $3) AND ($4 IS NULL OR r.period_key = $4) \
-         AND ($5 IS NULL OR r.status = $5) AND r.id > $6 ORDER BY r.id LIMIT $7"
+         AND ($5 IS NULL OR r.status = $5) AND ($6 = 0 OR (r.status = 'submitted' AND v.answers_review_id IS NOT NULL)) \
+         AND (r.org_unit, u.display_name, u.username, r.period_key, r.id) > ($7, $8, $9, $10, $11) \
+         ORDER BY r.org_unit, u.display_name, u.username, r.period_key, r.id LIMIT $12"
     );
+    let a = &window.after;
     on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(&low).bind(&high).bind(filter.user_id).bind(filter.period_key.as_deref())
-        .bind(filter.status.map(ReportStatus::as_str)).bind(window.after.as_str())
+        .bind(filter.status.map(ReportStatus::as_str)).bind(i64::from(filter.revised))
+        .bind(&a.org_unit).bind(&a.display_name).bind(&a.username).bind(&a.period_key).bind(&a.id)
         .bind(window.fetch())
         .fetch_all(pool).await)
 }

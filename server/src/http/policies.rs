@@ -3,6 +3,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path, Query};
+use super::oversight::PeriodInfoView;
 use super::wire::{UnitQuery, mirror};
 use crate::db::policies::Emergency;
 use crate::service::burden::{self, BurdenLedger};
@@ -12,17 +13,19 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use jianfu_core::burden::Ledger;
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/policies/{org_unit}", get(get_policy).put(put_policy))
+        .route("/policies/{org_unit}/preview", post(preview_policy))
         .route(
             "/emergencies",
             get(list_emergencies).post(declare_emergency),
         )
+        .route("/emergencies/{id}/end", post(end_emergency))
         .route("/burden", get(burden_ledger))
 }
 
@@ -144,20 +147,70 @@ pub async fn put_policy(
     Path(code): Path<String>,
     Json(request): Json<PolicyRequest>,
 ) -> Result<axum::Json<PolicyView>, ApiError> {
-    let asked = Asked {
-        period_kind: request.period_kind,
-        due_offset_days: request.due_offset_days,
-        grace_days: request.grace_days,
-        lock_days: request.lock_days,
-        template_id: request.template_id,
-        budget_minutes_per_month: request.budget_minutes_per_month,
-        time_zone: request.time_zone,
-    };
     Ok(axum::Json(
-        policies::put(&state.services, &actor, &code, asked)
+        policies::put(&state.services, &actor, &code, request.into())
             .await?
             .into(),
     ))
+}
+
+impl From<PolicyRequest> for Asked {
+    fn from(request: PolicyRequest) -> Self {
+        Asked {
+            period_kind: request.period_kind,
+            due_offset_days: request.due_offset_days,
+            grace_days: request.grace_days,
+            lock_days: request.lock_days,
+            template_id: request.template_id,
+            budget_minutes_per_month: request.budget_minutes_per_month,
+            time_zone: request.time_zone,
+        }
+    }
+}
+
+/// How many upcoming periods a preview shows.
+const PREVIEW_PERIODS: usize = 6;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PolicyPreview {
+    /// The policy as it would be in force, with its burden ledger.
+    pub policy: PolicyView,
+    /// Whether the ledger stays within the budget (always true: a policy over budget is
+    /// refused with `burden_over_budget`, as `PUT` would refuse it).
+    pub within_budget: bool,
+    /// The current period and the five after it, with their deadlines in local time.
+    pub next_periods: Vec<PeriodInfoView>,
+}
+
+/// What setting this policy would do (admin), without storing it: the same checks and
+/// refusals as `PUT`, the policy and its ledger, and the next six periods with their
+/// deadlines in the policy's time zone.
+#[utoipa::path(post, path = "/api/v1/policies/{org_unit}/preview", tag = "policies", security(("bearer" = [])),
+    params(("org_unit" = String, Path, example = "130928")), request_body = PolicyRequest,
+    responses((status = 200, body = PolicyPreview),
+        (status = 403, description = "forbidden_role, out_of_scope", body = ErrorBody),
+        (status = 404, description = "org_unit_not_found, template_not_found", body = ErrorBody),
+        (status = 422, description = "cadence_below_floor, burden_over_budget, invalid_period, unknown_time_zone, validation_failed", body = ErrorBody)))]
+pub async fn preview_policy(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(code): Path<String>,
+    Json(request): Json<PolicyRequest>,
+) -> Result<axum::Json<PolicyPreview>, ApiError> {
+    let (in_force, next) = policies::preview(
+        &state.services,
+        &actor,
+        &code,
+        request.into(),
+        PREVIEW_PERIODS,
+    )
+    .await?;
+    let policy = PolicyView::from(in_force);
+    Ok(axum::Json(PolicyPreview {
+        within_budget: policy.ledger.within_budget(),
+        policy,
+        next_periods: next.into_iter().map(PeriodInfoView::from).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -203,6 +256,21 @@ pub async fn list_emergencies(
     let list = emergencies::list(&state.services, &actor, query.unit.as_deref()).await?;
     Ok(axum::Json(
         list.into_iter().map(EmergencyView::from).collect(),
+    ))
+}
+
+/// End an emergency now, before its time (admin of its subtree). Audited.
+#[utoipa::path(post, path = "/api/v1/emergencies/{id}/end", tag = "policies", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = EmergencyView), (status = 403, body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn end_emergency(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<EmergencyView>, ApiError> {
+    Ok(axum::Json(
+        emergencies::end(&state.services, &actor, id).await?.into(),
     ))
 }
 

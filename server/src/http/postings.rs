@@ -1,7 +1,8 @@
 //! Where cadres serve and when they are excused: postings and exemptions.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Json, Query};
+use super::extract::{Json, Path, Query};
+use super::oversight::PeriodInfoView;
 use super::wire::{Page, UnitPage, mirror};
 use crate::db::postings::{Exemption, Posting};
 use crate::service::Actor;
@@ -10,14 +11,16 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use jianfu_core::ExemptionKind;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/postings", get(list_postings).post(create_posting))
+        .route("/postings/{id}/end", post(end_posting))
         .route("/exemptions", get(list_exemptions).post(create_exemption))
+        .route("/exemptions/preview", get(preview_exemption))
 }
 
 mirror! {
@@ -32,6 +35,8 @@ mirror! {
         /// The village.
         #[schema(example = "130928101201")]
         org_unit: String,
+        #[schema(example = "城一村委会")]
+        village_name: String,
         #[schema(example = "2026-01-01")]
         starts_on: String,
         /// Inclusive; null while the posting lasts.
@@ -162,4 +167,87 @@ pub async fn list_exemptions(
 ) -> Result<axum::Json<Page<ExemptionView>>, ApiError> {
     let page = postings::exemptions(&state.services, &actor, query.as_ids()).await?;
     Ok(axum::Json(Page::of(page)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndPosting {
+    /// The posting's last day (inclusive); may move an end already set.
+    #[schema(example = "2026-12-31")]
+    pub ends_on: String,
+}
+
+/// End a posting on a day, or move its end (admin). Refused if it would then share a day
+/// with another posting of the cadre. Audited with before and after.
+#[utoipa::path(post, path = "/api/v1/postings/{id}/end", tag = "people", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = EndPosting,
+    responses((status = 200, body = PostingView), (status = 403, body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "posting_overlaps", body = ErrorBody),
+        (status = 422, description = "ends_before_start, validation_failed", body = ErrorBody)))]
+pub async fn end_posting(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Json(request): Json<EndPosting>,
+) -> Result<axum::Json<PostingView>, ApiError> {
+    let posting = postings::end(&state.services, &actor, id, &request.ends_on).await?;
+    Ok(axum::Json(posting.into()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExemptionPreviewQuery {
+    pub username: String,
+    #[param(example = "2026-11-02")]
+    pub starts_on: String,
+    /// Inclusive.
+    #[param(example = "2026-11-06")]
+    pub ends_on: String,
+}
+
+/// A period an exemption would exempt, and where the cadre serves in it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExemptedPeriod {
+    pub posting_id: i64,
+    /// The village.
+    pub org_unit: String,
+    pub village_name: String,
+    /// The policy's time zone.
+    pub time_zone: String,
+    pub period: PeriodInfoView,
+}
+
+/// The periods an exemption would exempt, before it is granted (admin): every period of
+/// the cadre's village cadence that the range touches, a partly covered one too.
+#[utoipa::path(get, path = "/api/v1/exemptions/preview", tag = "people", security(("bearer" = [])),
+    params(ExemptionPreviewQuery),
+    responses((status = 200, body = Vec<ExemptedPeriod>), (status = 403, body = ErrorBody),
+        (status = 404, description = "user_not_found", body = ErrorBody),
+        (status = 422, description = "not_a_cadre, validation_failed", body = ErrorBody)))]
+pub async fn preview_exemption(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(query): Query<ExemptionPreviewQuery>,
+) -> Result<axum::Json<Vec<ExemptedPeriod>>, ApiError> {
+    let periods = postings::exempted_periods(
+        &state.services,
+        &actor,
+        &query.username,
+        &query.starts_on,
+        &query.ends_on,
+    )
+    .await?;
+    Ok(axum::Json(
+        periods
+            .into_iter()
+            .map(|e| ExemptedPeriod {
+                posting_id: e.posting.id,
+                org_unit: e.posting.org_unit,
+                village_name: e.posting.village_name,
+                time_zone: e.time_zone,
+                period: e.period.into(),
+            })
+            .collect(),
+    ))
 }

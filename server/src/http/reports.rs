@@ -8,7 +8,7 @@ use super::wire::{KeyPage, mirror};
 use crate::db::reports::{ReportRow, Stored};
 use crate::db::reviews::{Reopening, Review};
 use crate::observe::Submission;
-use crate::service::reports::{self, Detail, ListQuery as Filters, Upload};
+use crate::service::reports::{self, Continued, Detail, ListQuery as Filters, Upload};
 use crate::service::{Actor, reviews};
 use crate::state::AppState;
 use axum::Router;
@@ -46,6 +46,8 @@ mirror! {
         display_name: String,
         /// The village the cadre served when the report was first received.
         org_unit: String,
+        /// That village's name.
+        village_name: String,
         #[schema(example = "weekly:2026-11-16")]
         period_key: String,
         #[schema(example = "2026-11-16")]
@@ -64,6 +66,8 @@ mirror! {
         /// A late report whose first revision was sealed before due date + grace
         /// (按时封存，迟送达): the device's claim, shown as such.
         sealed_on_time: bool,
+        /// The latest revision answers a reviewer's question.
+        answers_question: bool,
         first_received_at: i64,
         updated_at: i64,
     }
@@ -201,6 +205,21 @@ pub struct ReportDetail {
     /// Every review, oldest first: acknowledgements and questions.
     pub reviews: Vec<ReviewView>,
     pub reopenings: Vec<ReopeningView>,
+    /// The earlier outcomes this report's outcomes continue (`continues`), to open in place.
+    pub continued: Vec<ContinuedView>,
+}
+
+mirror! {
+    /// An earlier outcome that an outcome of this report continues.
+    ContinuedView from Continued {
+        outcome_id: String,
+        report_id: String,
+        #[schema(example = "weekly:2026-11-09")]
+        period_key: String,
+        /// The outcome as that report's latest revision has it.
+        #[schema(value_type = Object)]
+        outcome: Value,
+    }
 }
 
 impl From<Detail> for ReportDetail {
@@ -220,6 +239,7 @@ impl From<Detail> for ReportDetail {
                 .collect(),
             reviews: d.reviews.into_iter().map(ReviewView::from).collect(),
             reopenings: d.reopenings.into_iter().map(ReopeningView::from).collect(),
+            continued: d.continued.into_iter().map(ContinuedView::from).collect(),
         }
     }
 }
@@ -238,8 +258,8 @@ pub async fn get_one(
     ))
 }
 
-/// Filters of the report list. There is no sort parameter: reports come in id order
-/// (random UUIDs), and no list orders people by counts of anything (R2).
+/// Filters of the report list. There is no sort parameter: reports come in tree order,
+/// then by the cadre's name and the period; no list orders people by counts of anything (R2).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -247,10 +267,10 @@ pub struct ListQuery {
     pub unit: Option<String>,
     /// A period key, e.g. `weekly:2026-11-16`.
     pub period: Option<String>,
-    /// submitted, acknowledged or needs_clarification.
+    /// submitted, acknowledged, needs_clarification, or revised (revised since a question).
     pub status: Option<String>,
     pub limit: Option<u32>,
-    /// The last id of the previous page.
+    /// The `next_after` of the previous page.
     pub after: Option<String>,
 }
 

@@ -31,6 +31,7 @@ pub async fn list(
     s: &Services,
     actor: &Actor,
     unit: Option<&str>,
+    filter: &audit::Filter<'_>,
     before: Option<i64>,
     limit: Option<u32>,
 ) -> Result<Page<Stored, i64>> {
@@ -40,6 +41,6 @@ pub async fn list(
         after: before.unwrap_or(i64::MAX),
         limit: super::page_limit(limit)?,
     };
-    let rows = audit::list(&s.db, &unit, &window).await?;
+    let rows = audit::list(&s.db, &unit, filter, &window).await?;
     Ok(window.page(rows, |e| e.id))
 }

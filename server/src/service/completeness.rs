@@ -90,6 +90,7 @@ pub struct Person {
     pub display_name: String,
     /// The village of the posting.
     pub org_unit: String,
+    pub village_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -146,6 +147,9 @@ pub struct Completeness {
     pub sealed_on_time: Vec<Person>,
     /// Cadres posted in the subtree whose policy has another cadence: not counted here.
     pub other_cadence: u32,
+    /// Every person counted with their verdict, by village then username (for the grid).
+    #[serde(skip)]
+    pub everyone: Vec<(Person, PeriodStatus)>,
 }
 
 /// Completeness of `period` (default: the one in force now for the unit's policy) for the
@@ -192,6 +196,7 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
         late: Vec::new(),
         sealed_on_time: Vec::new(),
         other_cadence: 0,
+        everyone: Vec::new(),
     };
     let mut by_child: BTreeMap<String, Counts> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -200,10 +205,7 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
             continue;
         }
         let village = super::parse_code(&posting.org_unit, "org_unit")?;
-        let Some(policy) = policies
-            .for_unit(&village)
-            .filter(|p| p.accepts(period.kind))
-        else {
+        let Some(policy) = policies.for_unit(&village).filter(|p| p.accepts(period)) else {
             result.other_cadence += 1;
             continue;
         };
@@ -221,7 +223,9 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
             username: posting.username,
             display_name: posting.display_name,
             org_unit: posting.org_unit,
+            village_name: posting.village_name,
         };
+        result.everyone.push((person.clone(), verdict));
         match verdict {
             PeriodStatus::Missing => result.missing.push(person),
             PeriodStatus::Exempt => result.exempt.push(person),

@@ -50,3 +50,25 @@ pub async fn list(s: &Services, actor: &Actor, unit: Option<&str>) -> Result<Vec
     let unit = actor.scoped(unit)?;
     Ok(policies::emergencies_in(&s.db, &unit, super::MAX_PAGE).await?)
 }
+
+/// Ends an emergency now, before its time (admins of its subtree). The cadence it allowed
+/// gives way to the one stored after it at once. An emergency already over is left as it is.
+pub async fn end(s: &Services, actor: &Actor, id: i64) -> Result<Emergency> {
+    actor.require_role(&[Role::Admin])?;
+    let emergency = policies::emergency(&s.db, id)
+        .await?
+        .ok_or(Error::EmergencyNotFound { id })?;
+    actor.require_scope(&parse_code(&emergency.org_unit, "org_unit")?)?;
+    let entry = super::audit::entry(
+        s,
+        actor,
+        "emergencies.end",
+        &emergency.org_unit,
+        format!("emergency:{id}"),
+    );
+    let ended = policies::end_emergency(&s.db, id, s.clock.now(), entry)
+        .await?
+        .ok_or(Error::EmergencyNotFound { id })?;
+    s.contexts.invalidate();
+    Ok(ended)
+}

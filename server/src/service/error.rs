@@ -75,6 +75,10 @@ pub enum Error {
     TemplateNotFound { id: i64 },
     #[error("no report {id}")]
     ReportNotFound { id: String },
+    #[error("no emergency {id}")]
+    EmergencyNotFound { id: i64 },
+    #[error("no posting {id} in your subtree")]
+    PostingNotFound { id: i64 },
     #[error("no policy on {unit} or its ancestors")]
     PolicyNotFound { unit: DivisionCode },
 

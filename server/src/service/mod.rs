@@ -19,6 +19,8 @@ pub mod audit;
 pub mod boundaries;
 /// The burden ledger (R5) of a unit and its subtree.
 pub mod burden;
+/// A unit's recent periods and the status grid of its children or cadres.
+pub mod calendar;
 /// Who reported on time, late, who is missing or exempt, per unit (R2, R6).
 pub mod completeness;
 /// What checking a cadre's report needs: the village, its policy, its boundary — cached.

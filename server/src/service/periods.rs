@@ -117,22 +117,33 @@ pub async fn mine(s: &Services, actor: &Actor) -> Result<MyPeriods> {
         &jiff::tz::TimeZone::UTC,
     );
     let here = context::for_cadre(s, actor.id, &probe).await?;
-    let current = here.policy().current(now);
+    let policy = here.policy();
+    let current = policy.current(now);
     let mut list = vec![current];
     for _ in 0..4 {
         let earlier = list[0].previous();
         list.insert(0, earlier);
     }
     list.push(current.next());
+    // During an emergency the daily periods start on the day it was declared; before
+    // them come the periods of the cadence it interrupted.
+    list.retain(|p| policy.accepts(p) || p.start > current.start);
+    if let (Some(first), Some(before)) = (list.first().copied(), policy.row.kind_after_emergency)
+        && first.kind.below_weekly_floor()
+        && let Ok(day_before) = first.start.yesterday()
+    {
+        let interrupted = Period::containing_date(before, day_before);
+        list.splice(0..0, [interrupted.previous(), interrupted]);
+    }
     let mut periods = Vec::with_capacity(list.len());
     for period in list {
         periods.push(view(s, actor.id, period, &here).await?);
     }
     Ok(MyPeriods {
         org_unit: here.village.to_string(),
-        period_kind: here.policy().kind_at(now),
-        time_zone: here.policy().row.time_zone.clone(),
-        suggested: suggest(&periods, here.policy(), s.clock.timestamp()),
+        period_kind: policy.kind_at(now),
+        time_zone: policy.row.time_zone.clone(),
+        suggested: suggest(&periods, policy, s.clock.timestamp()),
         periods,
     })
 }

@@ -104,28 +104,22 @@ fn checked(request: &PolicyRequest) -> Result<Checked> {
     })
 }
 
-/// Set the policy of a unit (admins). Refuses a cadence below weekly without an active
-/// emergency (R1), and a policy whose burden exceeds its budget (R5).
-pub async fn put(
-    s: &Services,
-    actor: &Actor,
-    unit: &str,
-    request: PolicyRequest,
-) -> Result<InForce> {
+/// A policy request checked against everything that needs no transaction: the actor's
+/// role and scope, the unit, the words and numbers, and the template's owner.
+struct Asked {
+    unit: DivisionCode,
+    checked: Checked,
+    template_id: i64,
+}
+
+async fn asked(s: &Services, actor: &Actor, unit: &str, request: &PolicyRequest) -> Result<Asked> {
     actor.require_role(&[Role::Admin])?;
     let unit = parse_code(unit, "org_unit")?;
     actor.require_scope(&unit)?;
     if org_units::get(&s.db, &unit).await?.is_none() {
         return Err(Error::OrgUnitNotFound(unit));
     }
-    let now = s.clock.now();
-    let Checked {
-        kind,
-        rule,
-        lock_days,
-        budget,
-        time_zone,
-    } = checked(&request)?;
+    let checked = checked(request)?;
     // The template must be one the actor may use here: of an ancestor of the unit.
     let template_row = super::templates::visible(s, actor, request.template_id, false).await?;
     let owner = parse_code(&template_row.org_unit, "template_id")?;
@@ -141,40 +135,62 @@ pub async fn put(
             serde_json::json!({ "field": "template_id", "template_org_unit": owner, "org_unit": unit }),
         )));
     }
+    Ok(Asked {
+        unit,
+        checked,
+        template_id: request.template_id,
+    })
+}
+
+/// The policy row `asked` makes, given what it is checked against (R1, R5).
+fn decide(asked: &Asked, inputs: &PolicyInputs, now: i64) -> Result<PolicyRow> {
+    let (unit, c) = (&asked.unit, &asked.checked);
+    let template = inputs.template.as_ref().ok_or(Error::TemplateNotFound {
+        id: asked.template_id,
+    })?;
+    let template = parse_template(&template.fields)?;
+    let (emergency_id, kind_after_emergency) = cadence_floor(unit, c.kind, inputs)?;
+    burden::check_budget(c.kind, &template, c.budget).map_err(|problem| {
+        Error::BurdenOverBudget {
+            problem: Box::new(problem),
+            unit: unit.to_string(),
+        }
+    })?;
+    Ok(PolicyRow {
+        org_unit: unit.to_string(),
+        period_kind: c.kind,
+        due_offset_days: c.rule.due_offset_days,
+        grace_days: c.rule.grace_days,
+        lock_days: c.lock_days,
+        template_id: asked.template_id,
+        budget_minutes: c.budget,
+        time_zone: c.time_zone.clone(),
+        emergency_id,
+        kind_after_emergency,
+        updated_at: now,
+    })
+}
+
+/// Set the policy of a unit (admins). Refuses a cadence below weekly without an active
+/// emergency (R1), and a policy whose burden exceeds its budget (R5).
+pub async fn put(
+    s: &Services,
+    actor: &Actor,
+    unit: &str,
+    request: PolicyRequest,
+) -> Result<InForce> {
+    let asked = asked(s, actor, unit, &request).await?;
+    let now = s.clock.now();
     let mut entry = super::audit::entry(
         s,
         actor,
         "policies.put",
-        unit.as_str(),
-        format!("policy:{unit}"),
+        asked.unit.as_str(),
+        format!("policy:{}", asked.unit),
     );
-    let template_id = request.template_id;
-    let decide = |inputs: &PolicyInputs| -> Result<(PolicyRow, Entry)> {
-        let template = inputs
-            .template
-            .as_ref()
-            .ok_or(Error::TemplateNotFound { id: template_id })?;
-        let template = parse_template(&template.fields)?;
-        let (emergency_id, kind_after_emergency) = cadence_floor(&unit, kind, inputs)?;
-        burden::check_budget(kind, &template, budget).map_err(|problem| {
-            Error::BurdenOverBudget {
-                problem: Box::new(problem),
-                unit: unit.to_string(),
-            }
-        })?;
-        let row = PolicyRow {
-            org_unit: unit.to_string(),
-            period_kind: kind,
-            due_offset_days: rule.due_offset_days,
-            grace_days: rule.grace_days,
-            lock_days,
-            template_id,
-            budget_minutes: budget,
-            time_zone,
-            emergency_id,
-            kind_after_emergency,
-            updated_at: now,
-        };
+    let template_id = asked.template_id;
+    let write = |inputs: &PolicyInputs| -> Result<(PolicyRow, Entry)> {
+        let row = decide(&asked, inputs, now)?;
         entry.before = inputs
             .before
             .as_ref()
@@ -182,12 +198,43 @@ pub async fn put(
         entry.after = serde_json::to_string(&row).ok();
         Ok((row, entry))
     };
-    stored::put(&s.db, &unit, template_id, now, decide)
+    stored::put(&s.db, &asked.unit, template_id, now, write)
         .await
         .map_err(|e| change_error(e, template_id))?;
     s.contexts.invalidate();
-    let policy = policy::required(s, &unit).await?;
-    Ok(InForce { unit, policy, now })
+    let policy = policy::required(s, &asked.unit).await?;
+    Ok(InForce {
+        unit: asked.unit,
+        policy,
+        now,
+    })
+}
+
+/// What setting this policy would do, without storing anything (admins): the same checks
+/// and refusals, the policy as it would be in force, and its next `periods` periods with
+/// their deadlines in local time.
+pub async fn preview(
+    s: &Services,
+    actor: &Actor,
+    unit: &str,
+    request: PolicyRequest,
+    periods: usize,
+) -> Result<(InForce, Vec<super::calendar::PeriodInfo>)> {
+    let asked = asked(s, actor, unit, &request).await?;
+    let now = s.clock.now();
+    let inputs = stored::inputs(&s.db, &asked.unit, asked.template_id, now).await?;
+    let row = decide(&asked, &inputs, now)?;
+    let template = inputs.template.as_ref().ok_or(Error::TemplateNotFound {
+        id: asked.template_id,
+    })?;
+    let policy = Policy::resolve(row, template, inputs.emergency.clone())?;
+    let next = super::calendar::upcoming(&policy, now, periods);
+    let in_force = InForce {
+        unit: asked.unit,
+        policy: Arc::new(policy),
+        now,
+    };
+    Ok((in_force, next))
 }
 
 /// A cadence word, or `invalid_period` naming the allowed ones.

@@ -62,10 +62,25 @@ impl Policy {
         }
     }
 
-    /// Kinds a report may be filed under: the stored cadence and the one after its
-    /// emergency (an emergency's daily periods stay reportable after it ends).
-    pub fn accepts(&self, kind: PeriodKind) -> bool {
-        self.row.period_kind == kind || self.row.kind_after_emergency == Some(kind)
+    /// Whether a report is expected and accepted for `period` under this policy: a period
+    /// of the stored cadence or of the one after its emergency; a period shorter than weekly
+    /// only from the day the emergency was declared on and while it lasted (an emergency
+    /// declared on a Monday makes no daily period of the Friday before it due).
+    pub fn accepts(&self, period: &Period) -> bool {
+        if !period.kind.below_weekly_floor() {
+            return self.row.period_kind == period.kind
+                || self.row.kind_after_emergency == Some(period.kind);
+        }
+        if self.row.period_kind != period.kind {
+            return false;
+        }
+        self.emergency.as_ref().is_some_and(|e| {
+            let declared_on = Timestamp::from_second(e.starts_at)
+                .map(|t| t.to_zoned(self.tz.clone()).date())
+                .ok();
+            declared_on.is_some_and(|day| period.start >= day)
+                && period.start_instant(&self.tz).as_second() < e.ends_at
+        })
     }
 
     pub fn late_after(&self, period: &Period) -> Timestamp {

@@ -68,13 +68,7 @@ pub async fn create(s: &Services, actor: &Actor, request: PostingRequest<'_>) ->
     if let Some(end) = ends_on
         && end < starts_on
     {
-        return Err(Error::invalid(Problem::error(
-            "ends_before_start",
-            "ends_on",
-            "结束日期早于开始日期",
-            "ends_on is before starts_on",
-            json!({ "field": "ends_on", "starts_on": starts_on.to_string(), "ends_on": end.to_string() }),
-        )));
+        return Err(ends_before_start(&starts_on.to_string(), &end.to_string()));
     }
     let entry = super::audit::entry(s, actor, "postings.create", village.as_str(), String::new());
     let (from, to) = (starts_on.to_string(), ends_on.map(|d| d.to_string()));
@@ -86,13 +80,43 @@ pub async fn create(s: &Services, actor: &Actor, request: PostingRequest<'_>) ->
     };
     postings::create(&s.db, &new, entry)
         .await
-        .map_err(|e| match e {
-            PostingError::Overlaps(existing) => Error::PostingOverlaps {
-                username: user.username.clone(),
-                existing,
-            },
-            PostingError::Db(e) => Error::Storage(e),
-        })
+        .map_err(|e| refused(e, to.as_deref().unwrap_or_default()))
+}
+
+/// A posting refused by storage as the service's error.
+fn refused(e: PostingError, ends_on: &str) -> Error {
+    match e {
+        PostingError::Overlaps(existing) => Error::PostingOverlaps {
+            username: existing.username.clone(),
+            existing,
+        },
+        PostingError::EndsBeforeStart(starts_on) => ends_before_start(&starts_on, ends_on),
+        PostingError::Db(e) => Error::Storage(e),
+    }
+}
+
+/// Ends posting `id` on `ends_on` (inclusive; admins of its village). Also moves an end
+/// already set, earlier or later, as long as the posting then shares no day with another
+/// of the cadre's postings.
+pub async fn end(s: &Services, actor: &Actor, id: i64, ends_on: &str) -> Result<Posting> {
+    actor.require_role(&[Role::Admin])?;
+    let ends = parse_date(ends_on, "ends_on")?;
+    let entry = super::audit::entry(s, actor, "postings.end", actor.unit.as_str(), String::new());
+    let ends_on = ends.to_string();
+    let ended = postings::set_end(&s.db, id, &actor.unit, &ends_on, entry)
+        .await
+        .map_err(|e| refused(e, &ends_on))?;
+    ended.ok_or(Error::PostingNotFound { id })
+}
+
+fn ends_before_start(starts_on: &str, ends_on: &str) -> Error {
+    Error::invalid(Problem::error(
+        "ends_before_start",
+        "ends_on",
+        "结束日期早于开始日期",
+        "ends_on is before starts_on",
+        json!({ "field": "ends_on", "starts_on": starts_on, "ends_on": ends_on }),
+    ))
 }
 
 /// Postings to villages in a subtree, by id (admins, reviewers).
@@ -158,6 +182,68 @@ pub async fn exempt(
         created_by: Some(actor.id),
     };
     Ok(postings::create_exemption(&s.db, &new, entry).await?)
+}
+
+/// A period an exemption would exempt, under the posting it falls in.
+#[derive(Debug, Clone)]
+pub struct Exempted {
+    pub posting: Posting,
+    pub time_zone: String,
+    pub period: super::calendar::PeriodInfo,
+}
+
+/// The most periods an exemption preview lists.
+const MAX_PREVIEW_PERIODS: usize = 400;
+
+/// The periods an exemption of `username` from `starts_on` to `ends_on` (inclusive) would
+/// exempt, before it is granted (admins): for each posting that shares a day with the
+/// range, the periods of its village's cadence that the range touches, a partly covered
+/// one too. Empty when the cadre serves nowhere in those dates.
+pub async fn exempted_periods(
+    s: &Services,
+    actor: &Actor,
+    username: &str,
+    starts_on: &str,
+    ends_on: &str,
+) -> Result<Vec<Exempted>> {
+    actor.require_role(&[Role::Admin])?;
+    let user = cadre_in_scope(s, actor, username).await?;
+    let from = parse_date(starts_on, "starts_on")?;
+    let to = parse_date(ends_on, "ends_on")?;
+    let days = (to - from).get_days() + 1;
+    super::in_range(
+        "ends_on",
+        days,
+        1,
+        MAX_EXEMPTION_DAYS,
+        "免报期天数",
+        "the days an exemption covers",
+    )?;
+    let now = s.clock.now();
+    let postings =
+        postings::of_user_overlapping(&s.db, user.id, &from.to_string(), &to.to_string()).await?;
+    let mut periods = Vec::new();
+    for posting in postings {
+        let village = parse_code(&posting.org_unit, "org_unit")?;
+        let policy = super::policy::required(s, &village).await?;
+        let first = parse_date(&posting.starts_on, "starts_on")?.max(from);
+        let last = match &posting.ends_on {
+            Some(end) => parse_date(end, "ends_on")?.min(to),
+            None => to,
+        };
+        let mut period = jianfu_core::period::Period::containing_date(policy.kind_at(now), first);
+        while period.start <= last && periods.len() < MAX_PREVIEW_PERIODS {
+            if policy.accepts(&period) {
+                periods.push(Exempted {
+                    posting: posting.clone(),
+                    time_zone: policy.row.time_zone.clone(),
+                    period: super::calendar::info(&policy, period, now),
+                });
+            }
+            period = period.next();
+        }
+    }
+    Ok(periods)
 }
 
 /// Exemptions of cadres in a subtree, by id (admins, reviewers).

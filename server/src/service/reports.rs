@@ -5,7 +5,7 @@
 use super::context::{self, Setting};
 use super::{Actor, Error, Result, Services, parse_period};
 use crate::db::page::{Page, Window};
-use crate::db::reports::{self, Filter, PutError, ReportRow, Stored, Submission};
+use crate::db::reports::{self, Filter, Position, PutError, ReportRow, Stored, Submission};
 use crate::db::reviews::{Reopening, Review};
 use jianfu_core::period::Period;
 use jianfu_core::report::{self, CheckContext, ReportContent};
@@ -56,7 +56,7 @@ pub async fn submit(s: &Services, actor: &Actor, upload: Upload<'_>) -> Result<S
     let raw = upload.content;
     let setting = context::for_cadre(s, actor.id, &period).await?;
     let policy = setting.policy();
-    if !policy.accepts(period.kind) {
+    if !policy.accepts(&period) {
         return Err(Error::PeriodKindMismatch {
             village: setting.village.clone(),
             policy_kind: policy.kind_at(s.clock.now()),
@@ -231,6 +231,52 @@ pub struct Detail {
     /// Oldest first: acknowledgements and questions.
     pub reviews: Vec<Review>,
     pub reopenings: Vec<Reopening>,
+    /// The earlier outcomes this report's outcomes continue, to open in place.
+    pub continued: Vec<Continued>,
+}
+
+/// An earlier outcome that an outcome of this report continues.
+#[derive(Debug, Clone)]
+pub struct Continued {
+    pub outcome_id: String,
+    pub report_id: String,
+    pub period_key: String,
+    /// The outcome as that report's latest revision has it.
+    pub outcome: Value,
+}
+
+/// The earlier outcomes named by `continues` in any revision of the report.
+async fn continued_of(
+    s: &Services,
+    report: &ReportRow,
+    revisions: &[Revision],
+) -> Result<Vec<Continued>> {
+    let mut ids: Vec<&str> = revisions
+        .iter()
+        .flat_map(|r| continued_ids(&r.content))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = reports::continued(&s.db, report.user_id, &report.period_start, &ids).await?;
+    let mut found: Vec<Continued> = Vec::new();
+    for (outcome_id, report_id, period_key, content) in rows {
+        if found.iter().any(|c| c.outcome_id == outcome_id) {
+            continue; // the most recent period's, as ordered
+        }
+        let content: Value = serde_json::from_str(&content).map_err(Error::internal)?;
+        let outcome = content["outcomes"]
+            .as_array()
+            .and_then(|list| list.iter().find(|o| o["id"] == outcome_id.as_str()))
+            .cloned()
+            .unwrap_or(Value::Null);
+        found.push(Continued {
+            outcome_id,
+            report_id,
+            period_key,
+            outcome,
+        });
+    }
+    Ok(found)
 }
 
 /// One report with its revisions, reviews and reopenings.
@@ -248,14 +294,16 @@ pub async fn read(s: &Services, actor: &Actor, id: &str) -> Result<Detail> {
                 sealed_at: r.sealed_at,
             })
         })
-        .collect::<Result<_>>()?;
+        .collect::<Result<Vec<_>>>()?;
     let reviews = crate::db::reviews::of_report(&s.db, &report.id).await?;
     let reopenings = crate::db::reviews::reopenings(&s.db, &report.id).await?;
+    let continued = continued_of(s, &report, &revisions).await?;
     Ok(Detail {
         report,
         revisions,
         reviews,
         reopenings,
+        continued,
     })
 }
 
@@ -270,8 +318,9 @@ pub struct ListQuery<'a> {
     pub limit: Option<u32>,
 }
 
-/// Reports: a cadre's own, or those of a reviewer's or admin's subtree, in id order (ids
-/// are random: nothing orders people by counts of anything, R2).
+/// Reports: a cadre's own, or those of a reviewer's or admin's subtree, in tree order,
+/// then by the cadre's name and the period — never by a count of anything (R2). The
+/// status `revised` lists the reports revised since a reviewer's question.
 pub async fn list(
     s: &Services,
     actor: &Actor,
@@ -286,34 +335,66 @@ pub async fn list(
     if let Some(key) = query.period {
         filter.period_key = Some(parse_period(key)?.key());
     }
-    if let Some(status) = query.status {
-        let status = status.parse::<ReportStatus>().map_err(|e| {
-            Error::invalid_query(jianfu_core::Problem::error(
-                "unknown_status",
-                "status",
-                format!("未知的状态 {status:?}"),
-                format!("unknown status {status:?}"),
-                serde_json::json!({ "field": "status", "allowed": e.allowed }),
-            ))
-        })?;
-        filter.status = Some(status);
+    match query.status {
+        Some("revised") => filter.revised = true,
+        Some(status) => {
+            let status = status.parse::<ReportStatus>().map_err(|e| {
+                let mut allowed = e.allowed;
+                allowed.push("revised");
+                Error::invalid_query(jianfu_core::Problem::error(
+                    "unknown_status",
+                    "status",
+                    format!("未知的状态 {status:?}"),
+                    format!("unknown status {status:?}"),
+                    serde_json::json!({ "field": "status", "allowed": allowed }),
+                ))
+            })?;
+            filter.status = Some(status);
+        }
+        None => {}
     }
-    let after = match query.after {
-        Some(after) => parse_id(&after).map_err(|_| {
-            Error::invalid_query(jianfu_core::Problem::error(
-                "bad_cursor",
-                "after",
-                "after 应为上一页最后一份报告的编号（UUID）",
-                "after must be the id (a UUID) of the last report of the previous page",
-                serde_json::json!({ "field": "after" }),
-            ))
-        })?,
-        None => String::new(),
-    };
+    let after = query
+        .after
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()?
+        .unwrap_or_default();
     let window = Window {
         after,
         limit: super::page_limit(query.limit)?,
     };
     let rows = reports::list(&s.db, &filter, &window).await?;
-    Ok(window.page(rows, |r| r.id.clone()))
+    Ok(window.page(rows, |r| encode_cursor(&Position::from(r))))
+}
+
+/// A list position as an opaque, URL-safe cursor (hex of its JSON).
+fn encode_cursor(position: &Position) -> String {
+    use std::fmt::Write as _;
+    let json = serde_json::to_string(position).unwrap_or_default();
+    json.bytes()
+        .fold(String::with_capacity(json.len() * 2), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
+fn decode_cursor(cursor: &str) -> Result<Position> {
+    let bad = || {
+        Error::invalid_query(jianfu_core::Problem::error(
+            "bad_cursor",
+            "after",
+            "after 应为上一页给出的 next_after",
+            "after must be the next_after of the previous page",
+            serde_json::json!({ "field": "after" }),
+        ))
+    };
+    if cursor.len() % 2 != 0 || cursor.len() > 4096 {
+        return Err(bad());
+    }
+    let bytes = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(cursor.get(i..i + 2).unwrap_or("zz"), 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    serde_json::from_slice(&bytes).map_err(|_| bad())
 }

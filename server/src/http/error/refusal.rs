@@ -104,6 +104,12 @@ impl From<Error> for ApiError {
                     format!("no report has the id {id}"),
                 )
                 .details(json!({ "id": id })),
+            Error::EmergencyNotFound { id } => ApiError::new(C::NotFound)
+                .message(format!("没有编号为 {id} 的紧急状态"), format!("no emergency has the id {id}"))
+                .details(json!({ "id": id })),
+            Error::PostingNotFound { id } => ApiError::new(C::NotFound)
+                .message(format!("您的管辖范围内没有编号为 {id} 的驻村安排"), format!("no posting has the id {id} in your subtree"))
+                .details(json!({ "id": id })),
             Error::PolicyNotFound { unit } => ApiError::new(C::PolicyNotFound)
                 .message(
                     format!("{unit} 及其上级单位都没有设置填报规则"),
