@@ -282,6 +282,21 @@ function stored() {
 
 let current = LANGS.includes(stored()) ? stored() : "zh";
 
+/**
+ * Adds a page's texts, `{zh: {...}, en: {...}}`, to the shared ones. Each page keeps its
+ * texts in its own module under `js/i18n/` and registers them before `init()`. A key
+ * registered twice with different text is a mistake and throws, so two pages cannot
+ * silently give one key two meanings.
+ */
+export function register(texts) {
+  for (const l of LANGS) {
+    for (const [key, value] of Object.entries(texts[l] ?? {})) {
+      if (key in TEXT[l] && TEXT[l][key] !== value) throw new Error(`i18n: ${key} registered twice`);
+      TEXT[l][key] = value;
+    }
+  }
+}
+
 export function lang() {
   return current;
 }
