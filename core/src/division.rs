@@ -257,6 +257,40 @@ pub enum DivisionRowError {
 }
 
 impl DivisionRowError {
+    /// The problem, worded in Chinese and English, on the CSV column it is in.
+    pub fn to_problem(&self) -> Problem {
+        let field = self.field();
+        match self {
+            DivisionRowError::Code(e) | DivisionRowError::ParentCode(e) => e.to_problem(field),
+            DivisionRowError::UnknownLevel(level) => Problem::error(
+                "unknown_level",
+                field,
+                format!("层级应为 province、city、county、township 或 village，收到 {level:?}"),
+                self.to_string(),
+                json!({ "field": field, "value": level }),
+            ),
+            DivisionRowError::LevelMismatch {
+                level,
+                digits,
+                expected,
+            } => Problem::error(
+                "level_mismatch",
+                field,
+                format!("层级 {level} 与 {digits} 位代码不符（应为 {expected}）"),
+                self.to_string(),
+                json!({ "field": field, "level": level.as_str(), "digits": digits, "expected": expected.as_str() }),
+            ),
+            DivisionRowError::ParentMismatch { expected, found } => Problem::error(
+                "parent_mismatch",
+                field,
+                format!("上级代码应为 {expected:?}（代码本身的前缀），收到 {found:?}"),
+                self.to_string(),
+                json!({ "field": field, "expected": expected, "found": found }),
+            ),
+            DivisionRowError::BadName(e) => e.to_problem(field, "名称", "the name"),
+        }
+    }
+
     /// The CSV column the problem is in.
     pub fn field(&self) -> &'static str {
         match self {

@@ -153,7 +153,7 @@ fn describe_import_error(file: &std::path::Path, err: ImportError) -> String {
                 file.display()
             );
             for e in &errors {
-                let _ = write!(text, "\n  line {}: {}: {}", e.line, e.field, e.message);
+                let _ = write!(text, "\n  line {}: {}: {}", e.line, e.field, e.message_en);
             }
             if error_count > errors.len() {
                 let _ = write!(text, "\n  ... and {} more", error_count - errors.len());

@@ -34,6 +34,8 @@ pub mod postings;
 pub mod reports;
 /// Reviews of reports and reopenings of locked periods.
 pub mod reviews;
+/// An imported roster of cadres and their postings, stored in one transaction.
+pub mod roster;
 /// Report templates.
 pub mod templates;
 /// People and their credentials.

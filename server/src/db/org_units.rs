@@ -52,6 +52,33 @@ pub async fn get_many(db: &Db, codes: &[&str]) -> Result<Vec<OrgUnit>, sqlx::Err
     Ok(found)
 }
 
+/// The villages inside `scope` whose name is one of `names`, in code order.
+#[instrument(skip_all, fields(names = names.len()))]
+pub async fn villages_named(
+    db: &Db,
+    scope: &DivisionCode,
+    names: &[&str],
+) -> Result<Vec<OrgUnit>, sqlx::Error> {
+    let (low, high) = scope.subtree_bounds();
+    let mut found: Vec<OrgUnit> = Vec::new();
+    for chunk in names.chunks(BATCH) {
+        let sql = format!("SELECT {COLUMNS} FROM org_units WHERE level = 'village' AND code >= ");
+        let rows: Vec<OrgUnit> = on_pool!(db, pool => {
+            let mut query = QueryBuilder::new(&sql);
+            query.push_bind(&low).push(" AND code < ").push_bind(&high).push(" AND name IN (");
+            let mut list = query.separated(", ");
+            for name in chunk {
+                list.push_bind(*name);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(pool).await
+        })?;
+        found.extend(rows);
+    }
+    found.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(found)
+}
+
 /// Children of `parent` in code order, one keyset page (`after` is a code, or empty).
 #[instrument(skip_all)]
 pub async fn children(

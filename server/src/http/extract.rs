@@ -5,6 +5,7 @@
 use super::error::{ApiError, ErrorCode};
 use crate::auth::jwt::TokenError;
 use crate::service::Actor;
+use crate::service::sheet::{Format, XLSX_MEDIA_TYPE};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -145,28 +146,70 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let essence = content_type.split(';').next().unwrap_or_default().trim();
-        if !matches!(essence, "text/csv" | "application/gzip") {
-            return Err(ApiError::new(ErrorCode::UnsupportedMediaType)
-                .message(
-                    "请上传 CSV 文件（text/csv 或 application/gzip）",
-                    "upload a CSV file (text/csv or application/gzip)",
-                )
-                .details(
-                    json!({ "expected": ["text/csv", "application/gzip"], "found": content_type }),
-                ));
-        }
-        let limit = body_limit(&req);
-        Bytes::from_request(req, state)
-            .await
-            .map(CsvBody)
-            .map_err(|e| from_bytes_rejection(&e, limit))
+        let (_, body) = upload(
+            req,
+            state,
+            &["text/csv", "application/gzip"],
+            (
+                "请上传 CSV 文件（text/csv 或 application/gzip）",
+                "upload a CSV file (text/csv or application/gzip)",
+            ),
+        )
+        .await?;
+        Ok(CsvBody(body))
     }
+}
+
+/// A sheet upload: CSV (`text/csv`) or XLSX.
+#[derive(Debug, Clone)]
+pub struct SheetBody(pub Format, pub Bytes);
+
+impl<S> FromRequest<S> for SheetBody
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (essence, body) = upload(
+            req,
+            state,
+            &["text/csv", XLSX_MEDIA_TYPE],
+            ("请上传 CSV 或 XLSX 文件", "upload a CSV or XLSX file"),
+        )
+        .await?;
+        let format = if essence == XLSX_MEDIA_TYPE {
+            Format::Xlsx
+        } else {
+            Format::Csv
+        };
+        Ok(SheetBody(format, body))
+    }
+}
+
+/// The body of an upload whose media type is one of `expected`, within the route's limit.
+async fn upload<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    expected: &[&'static str],
+    (zh, en): (&'static str, &'static str),
+) -> Result<(&'static str, Bytes), ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let Some(&essence) = expected.iter().find(|e| e.eq_ignore_ascii_case(essence)) else {
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType)
+            .message(zh, en)
+            .details(json!({ "expected": expected, "found": content_type })));
+    };
+    let limit = body_limit(&req);
+    let body = Bytes::from_request(req, state)
+        .await
+        .map_err(|e| from_bytes_rejection(&e, limit))?;
+    Ok((essence, body))
 }
 
 /// The caller, proven by a valid bearer token. What they may do is checked by the service

@@ -20,6 +20,8 @@ use utoipa::{Modify, OpenApi};
         super::org_units::create,
         super::org_units::import_csv,
         super::users::create,
+        super::users::import_roster,
+        super::users::roster_template,
         super::users::list,
         super::users::change,
         super::users::reset_password,

@@ -4,7 +4,8 @@
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Admin, BodyLimit, CsvBody, Json, Path, Query};
 use super::wire::{KeyPage, OrgUnitView, mirror};
-use crate::service::import::{ImportSummary, LineError};
+use crate::service::import::ImportSummary;
+use crate::service::sheet::LineError;
 use crate::service::{Actor, org_units};
 use crate::state::AppState;
 use axum::Router;
@@ -134,9 +135,11 @@ mirror! {
     LineErrorView from LineError {
         /// 1-based line number in the (decompressed) file.
         line: u64,
-        /// code, name, level, parent_code, or row for a problem with the row as a whole.
-        field: &'static str,
-        message: String,
+        /// The column as the file names it (code, name, level, parent_code; 姓名, 村 …),
+        /// or row for a problem with the row as a whole.
+        field: String,
+        message_zh: String,
+        message_en: String,
     }
 }
 
@@ -149,7 +152,7 @@ mirror! {
         (status = 403, description = "forbidden_role", body = ErrorBody),
         (status = 413, description = "payload_too_large", body = ErrorBody),
         (status = 415, description = "unsupported_media_type", body = ErrorBody),
-        (status = 422, description = "import_invalid: details.errors lists {line, field, message} (see LineErrorView)", body = ErrorBody),
+        (status = 422, description = "import_invalid: details.errors lists {line, field, message_zh, message_en} (see LineErrorView)", body = ErrorBody),
     ))]
 pub async fn import_csv(
     State(state): State<AppState>,

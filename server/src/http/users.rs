@@ -2,12 +2,14 @@
 //! disabling and enabling, and changing a name, role or unit.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Json, Path, Query};
+use super::extract::{Admin, BodyLimit, Json, Path, Query, SheetBody};
 use super::wire::{KeyPage, UserView};
 use crate::db::users::Account;
 use crate::service::Actor;
 use crate::service::accounts::{self, Caller, NewAccount};
 use crate::service::people::{self, PeopleQuery};
+use crate::service::roster;
+use crate::service::sheet::XLSX_MEDIA_TYPE;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -19,6 +21,11 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list).post(create))
+        .route(
+            "/users/import",
+            post(import_roster).layer(BodyLimit(ROSTER_LIMIT_BYTES).layers()),
+        )
+        .route("/users/import/template", get(roster_template))
         .route("/users/{username}", patch(change))
         .route("/users/{username}/password", post(reset_password))
         .route("/users/{username}/disable", post(disable))
@@ -204,4 +211,158 @@ pub async fn create(
     };
     let user = accounts::create(&state.services, Caller::Actor(&actor), account).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
+}
+
+/// The largest roster upload.
+pub const ROSTER_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Check the roster and show what would be created, storing nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// A posting read from a roster row.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RosterPostingView {
+    /// The row of the file.
+    pub line: u64,
+    /// The village.
+    #[schema(example = "130928101201")]
+    pub org_unit: String,
+    #[schema(example = "城一村委会")]
+    pub village_name: String,
+    #[schema(example = "2026-03-01")]
+    pub starts_on: String,
+    /// Inclusive; null while the posting lasts.
+    pub ends_on: Option<String>,
+}
+
+/// A cadre of a roster.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RosterCadreView {
+    pub username: String,
+    pub display_name: String,
+    /// The new password, shown this once; null in a dry run.
+    pub password: Option<String>,
+    pub postings: Vec<RosterPostingView>,
+}
+
+/// What importing a roster did, or (in a dry run) would do.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RosterView {
+    pub dry_run: bool,
+    /// Accounts created (0 in a dry run).
+    pub created: usize,
+    pub cadres: Vec<RosterCadreView>,
+    /// Headers of columns the file has that the import does not use.
+    pub ignored_columns: Vec<String>,
+}
+
+impl From<roster::Imported> for RosterView {
+    fn from(i: roster::Imported) -> Self {
+        RosterView {
+            dry_run: i.dry_run,
+            created: i.created,
+            ignored_columns: i.ignored_columns,
+            cadres: i
+                .cadres
+                .into_iter()
+                .map(|c| RosterCadreView {
+                    username: c.username,
+                    display_name: c.display_name,
+                    password: c.password,
+                    postings: c
+                        .postings
+                        .into_iter()
+                        .map(|p| RosterPostingView {
+                            line: p.line,
+                            org_unit: p.org_unit,
+                            village_name: p.village_name,
+                            starts_on: p.starts_on,
+                            ends_on: p.ends_on,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Import cadres with their postings from a roster (admin): CSV or XLSX, a header row of
+/// 姓名, 用户名 or 手机号, 村 (code or name), 开始日期, 结束日期. All or nothing; a dry run
+/// checks and previews. Each new cadre's password is in the answer, this once.
+#[utoipa::path(post, path = "/api/v1/users/import", tag = "people", security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "the roster, as CSV or as XLSX (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"),
+    responses((status = 200, body = RosterView),
+        (status = 403, description = "forbidden_role", body = ErrorBody),
+        (status = 409, description = "username_taken (taken between the check and the write)", body = ErrorBody),
+        (status = 413, description = "payload_too_large", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type", body = ErrorBody),
+        (status = 422, description = "import_invalid: details.errors lists {line, field, message_zh, message_en}", body = ErrorBody),
+        (status = 503, description = "busy", body = ErrorBody)))]
+pub async fn import_roster(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+    Query(query): Query<ImportQuery>,
+    SheetBody(format, body): SheetBody,
+) -> Result<axum::Json<RosterView>, ApiError> {
+    let imported = roster::import(&state.services, &actor, &body, format, query.dry_run).await?;
+    Ok(axum::Json(imported.into()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateQuery {
+    /// xlsx (default) or csv.
+    pub format: Option<String>,
+}
+
+/// The roster template to fill in (admin): XLSX with a sheet of notes, or CSV.
+#[utoipa::path(get, path = "/api/v1/users/import/template", tag = "people", security(("bearer" = [])),
+    params(TemplateQuery),
+    responses((status = 200, description = "the template file", content_type = "application/octet-stream"),
+        (status = 403, body = ErrorBody), (status = 422, description = "invalid_query", body = ErrorBody)))]
+pub async fn roster_template(
+    Admin(_): Admin,
+    Query(query): Query<TemplateQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (bytes, media_type, name, ascii) = match query.format.as_deref() {
+        None | Some("xlsx") => (
+            roster::template_xlsx()?,
+            XLSX_MEDIA_TYPE,
+            "驻村干部花名册模板.xlsx",
+            "roster_template.xlsx",
+        ),
+        Some("csv") => (
+            roster::template_csv(),
+            "text/csv; charset=utf-8",
+            "驻村干部花名册模板.csv",
+            "roster_template.csv",
+        ),
+        Some(other) => {
+            return Err(ApiError::new(super::error::ErrorCode::InvalidQuery)
+                .message(
+                    format!("format 应为 xlsx 或 csv，收到 {other:?}"),
+                    format!("format must be xlsx or csv, got {other:?}"),
+                )
+                .details(serde_json::json!({ "field": "format", "allowed": ["xlsx", "csv"], "value": other })));
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                super::exports::content_disposition(name, ascii),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

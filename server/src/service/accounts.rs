@@ -12,6 +12,8 @@ use serde_json::json;
 pub const USERNAME_MIN: usize = 3;
 pub const USERNAME_MAX: usize = 32;
 pub const DISPLAY_NAME_MAX: usize = 64;
+/// Words that are paths under `/api/v1/users/`, so never usernames.
+pub const RESERVED_USERNAMES: [&str; 1] = ["import"];
 
 /// Who asks for a change that the command line can make too.
 #[derive(Debug, Clone, Copy)]
@@ -35,14 +37,28 @@ pub struct NewAccount {
 }
 
 fn check_username(username: &str) -> Result<()> {
+    username_problem(username).map_or(Ok(()), |problem| Err(Error::invalid(problem)))
+}
+
+/// Why `username` cannot be a username: 3 to 32 lowercase letters, digits or `. _ -`.
+pub fn username_problem(username: &str) -> Option<Problem> {
     let chars = username.chars().count();
     let charset_ok = username
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
-    if (USERNAME_MIN..=USERNAME_MAX).contains(&chars) && charset_ok {
-        return Ok(());
+    if RESERVED_USERNAMES.contains(&username) {
+        return Some(Problem::error(
+            "invalid_username",
+            "username",
+            format!("用户名 {username} 是保留词，请换一个"),
+            format!("{username} is a reserved word; choose another username"),
+            json!({ "field": "username", "reserved": RESERVED_USERNAMES }),
+        ));
     }
-    Err(Error::invalid(Problem::error(
+    if (USERNAME_MIN..=USERNAME_MAX).contains(&chars) && charset_ok {
+        return None;
+    }
+    Some(Problem::error(
         "invalid_username",
         "username",
         format!(
@@ -52,7 +68,7 @@ fn check_username(username: &str) -> Result<()> {
             "a username has {USERNAME_MIN} to {USERNAME_MAX} lowercase letters, digits or . _ -; this one has {chars} characters"
         ),
         json!({ "field": "username", "min": USERNAME_MIN, "max": USERNAME_MAX, "actual": chars }),
-    )))
+    ))
 }
 
 /// Checks `account`, makes sure its unit exists (and lies in the actor's subtree), hashes

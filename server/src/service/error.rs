@@ -2,7 +2,7 @@
 //! code. `http::error` maps each variant once to a status, a stable code and the words.
 
 use crate::db::postings::Posting;
-use crate::service::import::LineError;
+use crate::service::sheet::LineError;
 use jianfu_core::period::PeriodKind;
 use jianfu_core::template::Refusal;
 use jianfu_core::{DivisionCode, DivisionCodeError, Problem, Role};
@@ -227,8 +227,9 @@ impl From<crate::service::import::ImportError> for Error {
                 error_count: 1,
                 errors: vec![LineError {
                     line: 0,
-                    field: "row",
-                    message: format!("cannot read the uploaded file: {e}"),
+                    field: "row".to_owned(),
+                    message_zh: format!("无法读取上传的文件：{e}"),
+                    message_en: format!("cannot read the uploaded file: {e}"),
                 }],
             },
             E::Db(e) => Error::Storage(e),

@@ -4,24 +4,12 @@
 //! and the field, and only a clean file is written, in one transaction. Units already
 //! stored with the same name are left alone, so a second identical import writes nothing.
 
+use super::sheet::{Errors, LineError};
 use crate::db::{self, Db, audit, org_units::ImportWrite};
 use jianfu_core::{DivisionCode, DivisionRow};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
-
-/// At most this many line errors are listed; the total is always counted.
-pub const MAX_LISTED_ERRORS: usize = 100;
-
-/// One problem in an import file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LineError {
-    /// 1-based line number in the (decompressed) file.
-    pub line: u64,
-    /// code, name, level, parent_code, or row for a problem with the row as a whole.
-    pub field: &'static str,
-    pub message: String,
-}
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -53,34 +41,15 @@ pub struct ParsedFile {
     pub rows: Vec<(u64, DivisionRow)>,
 }
 
-/// Collects line errors, listing the first [`MAX_LISTED_ERRORS`].
-#[derive(Debug, Default)]
-struct Errors {
-    count: usize,
-    listed: Vec<LineError>,
-}
-
-impl Errors {
-    fn push(&mut self, line: u64, field: &'static str, message: String) {
-        self.count += 1;
-        if self.listed.len() < MAX_LISTED_ERRORS {
-            self.listed.push(LineError {
-                line,
-                field,
-                message,
-            });
-        }
-    }
-
-    fn into_result<T>(self, ok: T) -> Result<T, ImportError> {
-        if self.count == 0 {
-            Ok(ok)
-        } else {
-            Err(ImportError::Invalid {
-                error_count: self.count,
-                errors: self.listed,
-            })
-        }
+/// The file's errors, or `ok` when there are none.
+fn checked<T>(errors: Errors, ok: T) -> Result<T, ImportError> {
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(ImportError::Invalid {
+            error_count: errors.count,
+            errors: errors.listed,
+        })
     }
 }
 
@@ -114,7 +83,12 @@ pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFi
                 if let csv::ErrorKind::Io(_) = e.kind() {
                     return Err(ImportError::Io(std::io::Error::other(e.to_string())));
                 }
-                errors.push(line, "row", format!("unreadable row: {e}"));
+                errors.push(
+                    line,
+                    "row",
+                    format!("该行无法读取：{e}"),
+                    format!("unreadable row: {e}"),
+                );
                 continue;
             }
         }
@@ -126,6 +100,10 @@ pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFi
                 line,
                 "row",
                 format!(
+                    "每行应有 4 列 code,name,level,parent_code，该行有 {} 列",
+                    record.len()
+                ),
+                format!(
                     "expected 4 fields code,name,level,parent_code, found {}",
                     record.len()
                 ),
@@ -135,7 +113,7 @@ pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFi
         let row = match DivisionRow::parse(&record[0], &record[1], &record[2], &record[3]) {
             Ok(row) => row,
             Err(e) => {
-                errors.push(line, e.field(), e.to_string());
+                errors.problem(line, e.field(), &e.to_problem());
                 continue;
             }
         };
@@ -149,6 +127,7 @@ pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFi
                 errors.push(
                     line,
                     "code",
+                    format!("代码 {} 已在第 {first_line} 行出现，名称不同", row.code),
                     format!(
                         "code {} is already on line {first_line} with another name",
                         row.code
@@ -160,7 +139,7 @@ pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFi
         seen.insert(row.code.clone(), (line, parsed.rows.len()));
         parsed.rows.push((line, row));
     }
-    errors.into_result(parsed)
+    checked(errors, parsed)
 }
 
 /// Who is importing, for the scope check and the audit log.
@@ -201,6 +180,7 @@ pub async fn apply(
                 errors.push(
                     *line,
                     "parent_code",
+                    format!("上级单位 {parent} 既不在本文件中，也未存储"),
                     format!("parent {parent} is neither in this file nor stored"),
                 );
                 continue;
@@ -219,6 +199,7 @@ pub async fn apply(
                 errors.push(
                     *line,
                     "code",
+                    format!("{} 不在您的管辖范围 {scope} 内，不能新增或改名", row.code),
                     format!(
                         "{} is outside your subtree {scope}: it may not be added or renamed",
                         row.code
@@ -229,7 +210,7 @@ pub async fn apply(
         }
         change.push(row.clone());
     }
-    let mut summary = errors.into_result(summary)?;
+    let mut summary = checked(errors, summary)?;
     summary.inserted = write.inserts.len();
     summary.updated = write.renames.len();
     if summary.inserted + summary.updated == 0 {
@@ -259,6 +240,7 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::sheet::MAX_LISTED_ERRORS;
 
     fn parse_text(text: &str, prefix: Option<&str>) -> Result<ParsedFile, ImportError> {
         let prefix = prefix.map(|p| DivisionCode::parse(p).unwrap());
@@ -267,9 +249,16 @@ mod tests {
 
     fn line_errors(result: Result<ParsedFile, ImportError>) -> Vec<(u64, &'static str)> {
         match result {
-            Err(ImportError::Invalid { errors, .. }) => {
-                errors.iter().map(|e| (e.line, e.field)).collect()
-            }
+            Err(ImportError::Invalid { errors, .. }) => errors
+                .iter()
+                .map(|e| {
+                    let field = ["row", "code", "name", "level", "parent_code"]
+                        .into_iter()
+                        .find(|f| *f == e.field)
+                        .expect("a column of the format");
+                    (e.line, field)
+                })
+                .collect(),
             other => panic!("expected line errors, got {other:?}"),
         }
     }

@@ -50,8 +50,12 @@ pub mod postings;
 pub mod reports;
 /// Reviews (acknowledge or ask one question) and reopenings of locked periods.
 pub mod reviews;
+/// Cadres with their postings from a county office's roster sheet, all or nothing.
+pub mod roster;
 /// Who a token speaks for, checked against the account as it is now.
 pub mod sessions;
+/// Uploaded sheets (CSV or XLSX) as text cells, and their problems line by line.
+pub mod sheet;
 /// Templates with the report-once and no-photo rules (R3, R4) and the budget (R5).
 pub mod templates;
 /// Sign-in throttling per account and per client address.

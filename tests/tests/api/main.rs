@@ -9,6 +9,7 @@ mod invariants;
 mod openapi;
 mod org_units;
 mod reporting;
+mod roster;
 mod scopes;
 mod shapes;
 mod storage;

@@ -291,7 +291,9 @@ async fn import_with_a_bad_row_stores_nothing_and_names_the_line(app: TestApp) {
     assert_eq!(
         body["details"]["errors"],
         json!([
-            {"line": 2, "field": "level", "message": "level: unknown level \"town\", expected province, city, county, township or village"},
+            {"line": 2, "field": "level",
+             "message_zh": "层级应为 province、city、county、township 或 village，收到 \"town\"",
+             "message_en": "level: unknown level \"town\", expected province, city, county, township or village"},
         ]),
         "parse errors are reported before storage is consulted"
     );
@@ -330,7 +332,7 @@ async fn import_outside_the_subtree_is_refused(app: TestApp) {
     assert_eq!(body["details"]["error_count"], 1);
     assert_eq!(body["details"]["errors"][0]["line"], 6);
     assert!(
-        body["details"]["errors"][0]["message"]
+        body["details"]["errors"][0]["message_en"]
             .as_str()
             .unwrap()
             .contains(COUNTY)
