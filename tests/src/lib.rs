@@ -360,4 +360,5 @@ macro_rules! on_both_engines {
 }
 pub mod cluster;
 pub mod fixtures;
+pub mod pages;
 pub mod webdriver;

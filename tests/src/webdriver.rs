@@ -351,18 +351,20 @@ impl Browser {
     /// Saves a PNG of the viewport to `path`, creating its directory.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         let value = self.command("GET", "/screenshot", None).await?;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(value.as_str().unwrap_or_default())
-            .map_err(|e| WebDriverError {
-                status: 0,
-                error: "bad screenshot".to_owned(),
-                message: e.to_string(),
-            })?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).expect("the screenshot directory");
-        }
-        std::fs::write(path, png).expect("the screenshot is written");
-        Ok(())
+        write_png(path, value.as_str().unwrap_or_default())
+    }
+
+    /// Saves a PNG of the whole page (beyond the viewport, at most `max_height` CSS pixels
+    /// tall) to `path`, creating its directory.
+    pub async fn full_screenshot(&self, path: &Path, max_height: f64) -> Result<()> {
+        let metrics = self.cdp("Page.getLayoutMetrics", json!({})).await?;
+        let size = &metrics["cssContentSize"];
+        let width = size["width"].as_f64().unwrap_or(800.0);
+        let height = size["height"].as_f64().unwrap_or(600.0).min(max_height);
+        let clip = json!({ "x": 0, "y": 0, "width": width, "height": height, "scale": 1 });
+        let params = json!({ "format": "png", "captureBeyondViewport": true, "clip": clip });
+        let value = self.cdp("Page.captureScreenshot", params).await?;
+        write_png(path, value["data"].as_str().unwrap_or_default())
     }
 
     /// A Chrome DevTools Protocol command, e.g. `Network.emulateNetworkConditions`.
@@ -394,6 +396,22 @@ impl Browser {
             let _ = stream.read_to_end(&mut answer);
         }
     }
+}
+
+/// Writes a base64 PNG to `path`, creating its directory.
+fn write_png(path: &Path, base64_png: &str) -> Result<()> {
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(base64_png)
+        .map_err(|e| WebDriverError {
+            status: 0,
+            error: "bad screenshot".to_owned(),
+            message: e.to_string(),
+        })?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("the screenshot directory");
+    }
+    std::fs::write(path, png).expect("the screenshot is written");
+    Ok(())
 }
 
 impl Drop for Browser {
