@@ -165,7 +165,8 @@ pub async fn switch_language(browser: &Browser, lang: &str) {
 
 /// The texts on the page in the wrong language for `lang`: in `en`, any Chinese character;
 /// in `zh`, any Latin word — except the words in `allowed` (such as `CSV`) and text inside
-/// `[data-user]` (what people wrote, their names and places, usernames). Reads the visible
+/// `[data-user]` (what people wrote, their names and places, usernames) or marked with a
+/// `lang` of its own (the toggle says "English" in Chinese). Reads the visible
 /// text, the options of selects, and placeholder, title and aria-label attributes.
 pub async fn wrong_language(browser: &Browser, lang: &str, allowed: &[&str]) -> Vec<String> {
     let js = r"
@@ -174,7 +175,9 @@ pub async fn wrong_language(browser: &Browser, lang: &str, allowed: &[&str]) -> 
       const clean = (s) => { let out = s; for (const a of allowed) out = out.split(a).join(''); return out; };
       const wrong = (s) => lang === 'en' ? bad.test(clean(s)) : (clean(s).match(bad) || []).length > 0;
       const found = [];
-      const skip = (node) => node.closest('[data-user], script, style, title, desc, template');
+      // What users wrote, and words marked as another language (the language toggle).
+      const skip = (node) => node.closest('[data-user], script, style, title, desc, template') ||
+        (node.closest('[lang]') && node.closest('[lang]') !== document.documentElement);
       const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
         const host = n.parentElement;

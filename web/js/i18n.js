@@ -1,5 +1,6 @@
 // Chinese first, English on request. The choice is kept in localStorage.
-// Static text: <el data-i18n="key">, <input data-i18n-placeholder="key">, <el data-i18n-title="key">.
+// Static text: <el data-i18n="key">, <input data-i18n-placeholder="key">, <el data-i18n-title="key">,
+// <el data-i18n-aria-label="key">.
 // Dynamic text: t("key", {name: value}); pages re-render on the "langchange" event.
 
 const STORAGE_KEY = "jianfu.lang";
@@ -29,6 +30,7 @@ const TEXT = {
     "role.reviewer": "审核人员",
     "role.cadre": "驻村干部",
     "link.tree": "浏览行政区划",
+    "link.review": "审核报告、查看完成情况",
     "level.province": "省",
     "level.city": "市",
     "level.county": "县",
@@ -218,6 +220,7 @@ const TEXT = {
     "role.reviewer": "Reviewer",
     "role.cadre": "Village cadre",
     "link.tree": "Browse the administrative tree",
+    "link.review": "Review reports and completeness",
     "level.province": "Province",
     "level.city": "City",
     "level.county": "County",
@@ -432,6 +435,10 @@ export function apply(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+  // The toggle names the other language in that language ("English", "中文").
+  const toggle = document.getElementById("lang-toggle");
+  if (toggle) toggle.lang = current === "zh" ? "en" : "zh-CN";
 }
 
 export function setLang(next) {

@@ -12,7 +12,8 @@
 //                               field of this form; returns the field or null
 //   clearRefusal(form)          removes every field message and aria-invalid
 //   feedback(line, state, what) a feedback line: state "busy" | "saved" | "refused" | "";
-//                               `what` is an i18n key, {message_zh, message_en}, or an error;
+//                               `what` is a text spec (dom.js textOf: a key, [key, vars],
+//                               {message_zh, message_en}, a function) or an API error;
 //                               kept in the current language on "langchange"
 //   handleSubmit(form, {submit, saved, line})  wires the form's submit: clears old messages,
 //                               disables its buttons, awaits submit(readForm(form), form),
@@ -20,8 +21,8 @@
 //                               `line` — or the refusal by its field; resolves nothing
 //   charCounter(input, max)     a live "12 / 500 字" line after a text input or textarea
 
-import { both, pick, t } from "../i18n.js";
-import { el } from "./dom.js";
+import { both, t } from "../i18n.js";
+import { el, textOf } from "./dom.js";
 import { asError } from "./errors.js";
 
 function controls(form) {
@@ -62,12 +63,12 @@ const live = new Map();
 
 function setText(node, what) {
   live.set(node, what);
-  node.textContent = typeof what === "string" ? t(what) : pick(what);
+  node.textContent = textOf(what);
 }
 
 document.addEventListener("langchange", () => {
   for (const [node, what] of live) {
-    if (node.isConnected) node.textContent = typeof what === "string" ? t(what) : pick(what);
+    if (node.isConnected) node.textContent = textOf(what);
     else live.delete(node);
   }
 });
