@@ -486,10 +486,15 @@ function render() {
   document.body.dataset.ready = "form";
 }
 
+/** The reviewers' questions on this period's report: an open one says how to answer it
+ * (a revision answers it); an answered one stays, marked so, so the cadre sees the loop close. */
 function renderQuestions() {
-  const questions = (page.context.report?.questions || []).filter((q) => !q.answered);
+  const questions = page.context.report?.questions || [];
   $("questions").replaceChildren(
-    ...questions.map((q) => el("li", { textContent: t("cadre.question", { question: q.question, time: when(q.asked_at) }) })),
+    ...questions.map((q) =>
+      el("li", { className: q.answered ? "answered" : "open", dataset: { question: q.id, answered: String(q.answered) } },
+        el("span", { textContent: t("cadre.question", { question: q.question, time: when(q.asked_at) }) }),
+        el("span", { className: "question-note", textContent: t(q.answered ? "cadre.question.answered" : "cadre.question.how") }))),
   );
   $("questions").hidden = !questions.length;
 }
@@ -844,6 +849,7 @@ async function flush() {
           status: answer.status,
         };
         await settle(item, { state: "submitted", reportId: item.reportId, baseRevision: answer.revision, receipt, edited: false, carried: {}, conflict: null });
+        refreshAfterUpload(item);
       } else if (step.action === "retry") {
         item.attempts += 1;
         item.nextAt = Date.now() + step.delayMs;
@@ -880,6 +886,16 @@ async function flush() {
     page.sending = null;
   }
   if (next !== Infinity) page.timer = setTimeout(flush, Math.max(0, next - Date.now()));
+}
+
+/** After an upload of the period on screen: its context again, so a question the revision
+ * answered shows as answered. */
+function refreshAfterUpload(item) {
+  const key = page.context?.period.key;
+  if (!key || page.draft?.key !== item.draftKey) return;
+  fetchAndKeep(`/me/periods/${encodeURIComponent(key)}`, contextKey(key))
+    .then(() => refreshContext())
+    .catch(() => {}); // offline again: the kept context stands
 }
 
 /** A server refusal, with the page's own words where the server's would show UTC. */

@@ -3,12 +3,18 @@
 import { api, clearError, clearToken, login, showError, token } from "./api.js";
 import { init, t } from "./i18n.js";
 
-// Pages each role can open. The reviewer page arrives with its own features.
+// Pages each role can open.
 const LINKS = {
   admin: [{ href: "/admin.html", key: "link.tree" }],
-  reviewer: [{ href: "/admin.html", key: "link.tree" }],
+  reviewer: [
+    { href: "/review.html", key: "link.review" },
+    { href: "/admin.html", key: "link.tree" },
+  ],
   cadre: [{ href: "/cadre.html", key: "link.cadre" }],
 };
+
+// Where a role lands right after signing in (a later visit to / shows the links).
+const LANDING = { reviewer: "/review.html" };
 
 const $ = (id) => document.getElementById(id);
 let me = null;
@@ -98,8 +104,13 @@ async function onLogin(event) {
   button.disabled = true;
   button.textContent = t("login.busy");
   try {
-    await login($("username").value.trim(), $("password").value);
+    const answer = await login($("username").value.trim(), $("password").value);
     $("password").value = "";
+    const landing = LANDING[answer.user?.role];
+    if (landing) {
+      location.href = landing;
+      return;
+    }
     await loadMe();
   } catch (err) {
     showError($("login-error"), err);

@@ -18,7 +18,7 @@ const WIDTH = 480;
 const LABEL = 22; // the label line above each bar
 const BAR = 20;
 const GAP = 12;
-const VALUE_ROOM = 96; // room right of the longest bar for its number
+const VALUE_ROOM = 140; // room right of the longest bar for its number
 
 export function number(value, digits = 1) {
   return new Intl.NumberFormat(lang() === "zh" ? "zh-CN" : "en-US", { maximumFractionDigits: digits }).format(value);

@@ -23,7 +23,7 @@ import { showAlert } from "./errors.js";
 
 export function renderTable(table, { columns, rows, empty = "ui.empty", rowKey, caption }) {
   const labels = columns.map((c) => textOf(c.label));
-  const head = el("thead", {}, el("tr", {}, ...columns.map((c, i) => el("th", { scope: "col", className: c.className ?? "", textContent: labels[i] }))));
+  const head = el("thead", {}, el("tr", {}, ...columns.map((c, i) => el("th", { scope: "col", className: `${c.className ?? ""}${c.numeric ? " num" : ""}`.trim(), textContent: labels[i] }))));
   const body = el("tbody");
   if (!rows.length) {
     body.append(el("tr", { className: "empty" }, say(el("td", { attrs: { colspan: columns.length } }), empty)));
