@@ -5,7 +5,7 @@
 //! in Chinese no English word is left, in English no Chinese character — outside what
 //! users wrote (names, villages, outcomes: the pages mark it with `data-user`).
 
-use crate::webdriver::{Browser, Element, WAIT};
+use crate::webdriver::{Browser, Element, WAIT, keys};
 use crate::{PASSWORD, TestApp};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -148,6 +148,25 @@ pub async fn screenshots(browser: &Browser, name: &str, end_on_phone: bool) -> [
     }
     let [a, b]: [PathBuf; 2] = paths.try_into().expect("two screenshots");
     if end_on_phone { [b, a] } else { [a, b] }
+}
+
+/// Presses Tab (at most `limit` times) until the focused element matches `css`: proof that
+/// a keyboard reaches it, in the page's own tab order.
+pub async fn tab_to(browser: &Browser, css: &str, limit: usize) {
+    for _ in 0..limit {
+        let there = browser
+            .execute(
+                "return !!document.activeElement && document.activeElement.matches(arguments[0]);",
+                vec![json!(css)],
+            )
+            .await
+            .expect("script runs");
+        if there == json!(true) {
+            return;
+        }
+        browser.press(&[keys::TAB]).await.expect("Tab");
+    }
+    panic!("{css} is not reached with {limit} presses of Tab");
 }
 
 /// Clicks the language toggle until the page is in `lang` (`zh` or `en`).

@@ -39,6 +39,13 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// The key W3C WebDriver uses for an element reference in JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// Special keys for [`Browser::press`] (W3C WebDriver key codes).
+pub mod keys {
+    pub const TAB: &str = "\u{E004}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const ESCAPE: &str = "\u{E00C}";
+}
+
 /// A failed WebDriver command: the HTTP status and the driver's `error` and `message`.
 #[derive(Debug, Clone)]
 pub struct WebDriverError {
@@ -271,6 +278,22 @@ impl Browser {
         self.command("POST", &format!("/element/{}/value", element.0), Some(body))
             .await
             .map(drop)
+    }
+
+    /// Presses and releases each key in turn on whatever has the focus, as a keyboard
+    /// does (W3C actions): characters, or the [`keys`] constants.
+    pub async fn press(&self, keys: &[&str]) -> Result<()> {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({ "type": "keyDown", "value": k }),
+                    json!({ "type": "keyUp", "value": k }),
+                ]
+            })
+            .collect();
+        let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
+        self.command("POST", "/actions", Some(body)).await.map(drop)
     }
 
     /// The element's rendered text (empty when hidden).

@@ -11,10 +11,10 @@ use jianfu_core::Role;
 use jianfu_server::service::accounts::{self, Caller, NewAccount};
 use jianfu_tests::fixtures::{at, field, ok_json, policy_body, put_report, send};
 use jianfu_tests::pages::{
-    DESKTOP, assert_language, click, device_clock, screenshots, script, sign_in, type_into,
+    DESKTOP, assert_language, click, device_clock, screenshots, script, sign_in, tab_to, type_into,
     viewport, wait_js,
 };
-use jianfu_tests::webdriver::Browser;
+use jianfu_tests::webdriver::{Browser, keys};
 use jianfu_tests::{COUNTY, Engine, PASSWORD, StatusCode, TestApp};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -94,7 +94,7 @@ async fn county_with_a_week_of_reports() -> TestApp {
             .await
             .expect("cadre");
         let posting =
-            json!({ "username": username, "org_unit": village, "starts_on": "2026-10-01" });
+            json!({ "username": username, "org_unit": village, "starts_on": "2026-06-01" });
         api_ok(&app, Method::POST, "/api/v1/postings", &admin, &posting).await;
     }
     let leave = json!({ "username": "zhao.jun", "kind": "leave", "starts_on": "2026-11-10", "ends_on": "2026-11-12" });
@@ -301,6 +301,9 @@ async fn finds_who_is_missing_in_a_township(browser: &Browser, app: &TestApp, to
     screenshots(browser, "review-grid", false).await;
 }
 
+const IN_DIALOG: &str =
+    "return document.activeElement && document.activeElement.id === 'ask-dialog-question';";
+
 /// Opens 王丽's report from the inbox of 铁城镇: her outcomes, the earlier outcome one
 /// continues (opened in place); a question too long is refused next to the field with the
 /// server's words; a good one is sent and shows in the history.
@@ -325,6 +328,18 @@ async fn reads_a_report_and_asks(browser: &Browser, app: &TestApp, token: &str) 
         "the township's week 46, in the API's order"
     );
     open_report(browser, WANG_W46).await;
+    // By keyboard: Tab to "提问", Enter opens the dialog with the cursor in the question,
+    // Esc closes it and gives the focus back. (The focus starts on the report's heading.)
+    tab_to(browser, "#ask", 12).await;
+    browser.press(&[keys::ENTER]).await.expect("Enter");
+    wait_js(browser, "the question's field to have the focus", IN_DIALOG).await;
+    browser.press(&[keys::ESCAPE]).await.expect("Esc");
+    wait_js(
+        browser,
+        "the dialog to close, the focus back on its button",
+        "return !document.getElementById('ask-dialog') && document.activeElement.id === 'ask';",
+    )
+    .await;
     let outcomes = browser.wait_for_text("#view-report", ROAD).await;
     assert!(outcomes.contains("为五保户修好自来水管"), "{outcomes}");
     // The continued outcome of week 45 opens in place.
@@ -343,6 +358,7 @@ async fn reads_a_report_and_asks(browser: &Browser, app: &TestApp, token: &str) 
     screenshots(browser, "review-report", false).await;
 
     click(browser, "#ask").await;
+    wait_js(browser, "the dialog", IN_DIALOG).await;
     let too_long = "问".repeat(501);
     type_into(browser, "#ask-dialog-question", &too_long).await;
     browser
@@ -566,6 +582,95 @@ async fn a_reviewer_finds_who_is_missing_asks_and_the_cadre_answers() {
     sees_the_answer_and_acknowledges(&browser, &app, &token).await;
     speaks_english_too(&browser).await;
     browser.quit().await;
+}
+
+/// Twenty earlier weeks of 王丽's, each sent on time (weeks 25 to 44).
+async fn earlier_weeks(app: &TestApp) {
+    let now = app.clock.now();
+    let wang = app.login("wang.li").await;
+    let mut monday = jiff::civil::date(2026, 6, 15);
+    while monday < jiff::civil::date(2026, 11, 2) {
+        let sent = monday
+            .checked_add(jiff::Span::new().days(8))
+            .expect("a date");
+        app.clock
+            .set(at(sent.year(), sent.month(), sent.day(), 9, 0));
+        let key = format!("weekly:{monday}");
+        let id = uuid::Uuid::new_v4().to_string();
+        let body = content(
+            &[outcome("o-1", &format!("{monday} 走访困难户"), "done")],
+            5,
+        );
+        ok_json(
+            put_report(app, &wang, &id, &key, &body).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        monday = monday
+            .checked_add(jiff::Span::new().days(7))
+            .expect("a date");
+    }
+    app.clock.set(now);
+}
+
+/// The ids of one page of `GET /api/v1/reports` (20 a page, as the inbox asks).
+async fn api_page(
+    app: &TestApp,
+    token: &str,
+    after: Option<&str>,
+) -> (Vec<String>, Option<String>) {
+    let path = match after {
+        Some(after) => format!(
+            "/api/v1/reports?unit={COUNTY}&limit=20&after={}",
+            urlencode(after)
+        ),
+        None => format!("/api/v1/reports?unit={COUNTY}&limit=20"),
+    };
+    let page = get_json(app, &path, token).await;
+    let ids = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    (ids, page["next_after"].as_str().map(str::to_owned))
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Every period at once: 24 reports, twenty a page, pages turned both ways, each page the
+/// API's page.
+async fn pages_through_every_period(browser: &Browser, app: &TestApp, token: &str) {
+    choose_period(browser, "").await;
+    wait_inbox(browser).await;
+    let (first, next) = api_page(app, token, None).await;
+    assert_eq!(first.len(), 20);
+    assert_eq!(inbox_ids(browser).await, first);
+    click(browser, "#inbox-pager [data-pager=next]").await;
+    wait_inbox(browser).await;
+    let (second, last) = api_page(app, token, next.as_deref()).await;
+    assert_eq!((second.len(), last), (4, None));
+    assert_eq!(inbox_ids(browser).await, second);
+    browser.wait_for_text("#inbox-pager", "第 2 页").await;
+    let hidden = script(
+        browser,
+        "return document.querySelector('#inbox-pager [data-pager=next]').hidden;",
+    )
+    .await;
+    assert_eq!(hidden, json!(true), "no next page after the last");
+    click(browser, "#inbox-pager [data-pager=prev]").await;
+    wait_inbox(browser).await;
+    assert_eq!(inbox_ids(browser).await, first);
 }
 
 /// Chooses `key` in the period picker.
@@ -854,6 +959,7 @@ async fn exports_and_opens_the_workbook(browser: &Browser, app: &TestApp, token:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_reopens_reads_the_burden_and_exports_to_xlsx() {
     let app = county_with_a_week_of_reports().await;
+    earlier_weeks(&app).await;
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -862,6 +968,7 @@ async fn a_reviewer_reopens_reads_the_burden_and_exports_to_xlsx() {
     viewport(&browser, DESKTOP).await;
     sign_in(&browser, &app, "reviewer", Some("/review.html")).await;
     wait_inbox(&browser).await;
+    pages_through_every_period(&browser, &app, &token).await;
     reopens_a_locked_week(&browser, &app, &token).await;
     reads_the_burden(&browser, &app, &token).await;
     open_view(&browser, "grid", "grid").await;

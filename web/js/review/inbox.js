@@ -6,7 +6,7 @@ import { t } from "../i18n.js";
 import { $, el, say } from "../ui/dom.js";
 import { keysetPager, renderTable } from "../ui/table.js";
 import { formatInstant, periodLabel } from "../ui/time.js";
-import { scope, zone } from "./scope.js";
+import { ALL, scope, zone } from "./scope.js";
 
 const PAGE_SIZE = 20;
 let pager = null;
@@ -41,6 +41,7 @@ function draw(items) {
 }
 
 function load(after) {
+  document.body.dataset.inbox = "loading";
   const query = new URLSearchParams({ unit: scope.unit.code, limit: PAGE_SIZE });
   if (scope.period) query.set("period", scope.period);
   if (scope.status) query.set("status", scope.status);
@@ -50,7 +51,8 @@ function load(after) {
 
 function summary() {
   const period = scope.periods?.periods.find((p) => p.key === scope.period);
-  const parts = [period ? periodLabel(period) : "", scope.status ? t(`report.${scope.status}`) : ""].filter(Boolean);
+  const periodText = scope.period === ALL ? t("review.period.all") : period ? periodLabel(period) : "";
+  const parts = [periodText, scope.status ? t(`report.${scope.status}`) : ""].filter(Boolean);
   $("inbox-summary").replaceChildren(el("span", { dataset: { user: "" }, textContent: scope.unit.name }), ...parts.map((p) => ` · ${p}`));
 }
 

@@ -13,7 +13,7 @@ import * as completeness from "./completeness.js";
 import * as exportsView from "./exports.js";
 import * as inbox from "./inbox.js";
 import * as report from "./report.js";
-import { onScope, startScope } from "./scope.js";
+import { needOnePeriod, onScope, renderPeriods, startScope } from "./scope.js";
 
 register(texts);
 
@@ -48,6 +48,8 @@ async function show() {
   $("period-field").hidden = !FILTERS[name].includes("period");
   $("status-field").hidden = !FILTERS[name].includes("status");
   document.body.dataset.view = name;
+  if (FILTERS[name].includes("period") && name !== "inbox") needOnePeriod();
+  else renderPeriods();
   await VIEWS[name].show(name, arg);
 }
 

@@ -141,9 +141,24 @@ async function loadPeriods() {
     return;
   }
   const list = scope.periods.periods;
-  const keep = list.find((p) => p.key === before);
-  // The default: the latest period whose due date + grace has passed.
-  scope.period = keep?.key ?? list.findLast((p) => p.closed)?.key ?? list.at(-1)?.key ?? null;
+  const keep = before === ALL ? { key: ALL } : list.find((p) => p.key === before);
+  scope.period = keep?.key ?? defaultPeriod();
+  renderPeriods();
+}
+
+/** "Every period": the inbox only (e.g. every report revised since a question). */
+export const ALL = "";
+
+/** The latest period whose due date + grace has passed (else the latest). */
+export function defaultPeriod() {
+  const list = scope.periods?.periods ?? [];
+  return list.findLast((p) => p.closed)?.key ?? list.at(-1)?.key ?? null;
+}
+
+/** Views that need one period leave "every period" for the default one. */
+export function needOnePeriod() {
+  if (scope.period !== ALL) return;
+  scope.period = defaultPeriod();
   renderPeriods();
 }
 
@@ -151,10 +166,12 @@ export function periodInfo(key = scope.period) {
   return scope.periods?.periods.find((p) => p.key === key) ?? null;
 }
 
-function renderPeriods() {
+export function renderPeriods() {
   const select = $("period");
   const list = [...(scope.periods?.periods ?? [])].reverse(); // the latest first
+  const every = el("option", { value: ALL, selected: scope.period === ALL, textContent: t("review.period.all"), hidden: document.body.dataset.view !== "inbox" });
   select.replaceChildren(
+    every,
     ...list.map((p) => el("option", { value: p.key, selected: p.key === scope.period, textContent: p.closed ? periodLabel(p) : t("review.period.open", { label: periodLabel(p) }) })),
   );
   select.disabled = !list.length;
