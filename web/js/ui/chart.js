@@ -14,11 +14,11 @@
 import { lang } from "../i18n.js";
 import { el, svg, textOf } from "./dom.js";
 
-const WIDTH = 480;
+const WIDTH = 400;
 const LABEL = 22; // the label line above each bar
 const BAR = 20;
 const GAP = 12;
-const VALUE_ROOM = 140; // room right of the longest bar for its number
+const VALUE_ROOM = 130; // room right of the longest bar for its number
 
 export function number(value, digits = 1) {
   return new Intl.NumberFormat(lang() === "zh" ? "zh-CN" : "en-US", { maximumFractionDigits: digits }).format(value);
