@@ -439,6 +439,14 @@ async fn the_cadre_sees_the_question_and_answers_it(
     let context = get_json(app, &format!("/api/v1/me/periods/{W46}"), &cadre).await;
     assert_eq!(context["report"]["revision"], 2);
     assert_eq!(context["report"]["questions"][0]["answered"], true);
+    // The reviewer page is not the cadre's.
+    browser
+        .goto(&app.url("/review.html"))
+        .await
+        .expect("the review page");
+    browser
+        .wait_for_text("#signed-out", "此页面不供您的角色（驻村干部）使用")
+        .await;
     browser.goto(&app.url("/")).await.expect("the front page");
     click(browser, "#logout").await;
 }
@@ -547,6 +555,11 @@ async fn a_reviewer_finds_who_is_missing_asks_and_the_cadre_answers() {
     let token = app.login("reviewer").await;
     device_clock(&browser, &app).await;
     viewport(&browser, DESKTOP).await;
+    browser
+        .goto(&app.url("/review.html"))
+        .await
+        .expect("the review page");
+    browser.wait_for_text("#signed-out", "请先登录").await;
     sign_in(&browser, &app, "reviewer", Some("/review.html")).await;
     wait_inbox(&browser).await;
     // The default period: the latest whose due date + grace has passed.
