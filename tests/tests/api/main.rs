@@ -1,6 +1,7 @@
 //! API tests: each runs against the real server, once on SQLite and once on PostgreSQL.
 
 mod auth;
+mod backoffice;
 mod devices;
 mod errors;
 mod exports;
