@@ -12,19 +12,27 @@ if [ -n "${CARGO_TARGET_DIR:-}" ]; then
   wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/jianfu_client.wasm"
 fi
 
-cargo build -p jianfu-client --target wasm32-unknown-unknown --profile wasm-release
+# build FEATURES OUT_DIR: one module, with its precompressed copies, sent as they are by the
+# server (server/src/http/pages.rs): the module is the largest download of the cadre page,
+# so it gets the strongest settings once here rather than a quick compression on every
+# request. Brotli only where its CLI exists.
+build() {
+  local features=$1 dir=$2
+  cargo build -p jianfu-client --target wasm32-unknown-unknown --profile wasm-release $features
+  wasm-bindgen --target web --remove-name-section --remove-producers-section \
+    --out-dir "$dir" "$wasm"
+  for file in "$dir/jianfu_client_bg.wasm" "$dir/jianfu_client.js"; do
+    gzip -9 -n -k -f "$file"
+    if command -v brotli >/dev/null; then brotli -q 11 -f -k "$file"; fi
+  done
+}
 
 rm -rf "$out"
-wasm-bindgen --target web --remove-name-section --remove-producers-section \
-  --out-dir "$out" "$wasm"
-
-# Precompressed copies, sent as they are by the server (server/src/http/pages.rs): the
-# module is the largest download of the cadre page, so it gets the strongest settings once
-# here rather than a quick compression on every request. Brotli only where its CLI exists.
-for file in "$out/jianfu_client_bg.wasm" "$out/jianfu_client.js"; do
-  gzip -9 -n -k -f "$file"
-  if command -v brotli >/dev/null; then brotli -q 11 -f -k "$file"; fi
-done
+# The admin page's module (web/pkg/admin/): the same exports plus the template editor's
+# burden preview (feature `admin`), which the cadre page never loads. Built first, so the
+# cadre module is the last artifact left in the target directory.
+build "--features admin" "$out/admin"
+build "" "$out"
 
 size_line() {
   local file=$1 raw gz
@@ -39,3 +47,5 @@ size_line "$out/jianfu_client.js"
 total_raw=$(cat "$out/jianfu_client_bg.wasm" "$out/jianfu_client.js" | wc -c)
 total_gz=$(( $(gzip -9 -c "$out/jianfu_client_bg.wasm" | wc -c) + $(gzip -9 -c "$out/jianfu_client.js" | wc -c) ))
 printf '  %-28s %8d bytes raw %8d bytes gzip\n' "wasm + JS glue" "$total_raw" "$total_gz"
+admin_gz=$(( $(gzip -9 -c "$out/admin/jianfu_client_bg.wasm" | wc -c) + $(gzip -9 -c "$out/admin/jianfu_client.js" | wc -c) ))
+printf '  %-28s %8s           %8d bytes gzip (admin page only)\n' "admin/ wasm + JS glue" "" "$admin_gz"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the browser module's tests (wasm-client/tests): node.rs in node, browser.rs in
-# headless Chromium through ChromeDriver, both via wasm-bindgen-test-runner. Fails if any
-# test fails or if node, Chromium or ChromeDriver is missing: nothing is skipped.
+# Runs the browser module's tests (wasm-client/tests, with the admin page's exports):
+# node.rs in node, browser.rs in headless Chromium through ChromeDriver, both via
+# wasm-bindgen-test-runner. Fails if any test fails or if node, Chromium or ChromeDriver is
+# missing: nothing is skipped.
 # Chromium's flags come from wasm-client/webdriver.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/wasm-client/webdriver.json"
 unset NO_HEADLESS WASM_BINDGEN_TEST_ONLY_NODE WASM_BINDGEN_TEST_ONLY_WEB
 
 printf '\n-- wasm tests in node\n'
-cargo test -p jianfu-client --target wasm32-unknown-unknown --lib --test node
+cargo test -p jianfu-client --target wasm32-unknown-unknown --features admin --lib --test node
 
 printf '\n-- wasm tests in headless Chromium\n'
-cargo test -p jianfu-client --target wasm32-unknown-unknown --test browser
+cargo test -p jianfu-client --target wasm32-unknown-unknown --features admin --test browser

@@ -15,7 +15,7 @@ cargo fmt --all -- --check
 
 step "lints (host and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p jianfu-client --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy -p jianfu-client --target wasm32-unknown-unknown --all-targets --all-features -- -D warnings
 
 step "throwaway PostgreSQL"
 # shellcheck source=scripts/pg.sh

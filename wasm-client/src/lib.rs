@@ -9,16 +9,22 @@
 //! - A returned object is plain data (made from serde output); its TypeScript type is
 //!   generated from the Rust type (`#[derive(tsify::Tsify)]`, declarations only, and core's
 //!   `ts` feature) and named with `unchecked_return_type`.
+//! - The admin page's exports (the template editor's burden preview, [`burden`]) sit behind
+//!   the `admin` feature, built into `/pkg/admin/`, so the cadre's module stays small.
 //! - A failure throws a plain object `{code, message_zh, message_en, details}`, the shape of
 //!   the server's errors (see [`error::ClientError`]), so the page shows both alike.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
 pub mod boundary;
+#[cfg(feature = "admin")]
+pub mod burden;
 pub mod division;
 pub mod error;
 pub mod report;
 
+#[cfg(feature = "admin")]
+pub use burden::template_burden;
 pub use division::{parse_division_code, unit_contains};
 pub use error::ClientError;
 pub use report::{Client, new_report_id, round_geotag, upload_step};

@@ -165,7 +165,7 @@ pub struct Client {
 
 /// A JS value as JSON: through `JSON.stringify` and one text parser; every shape is then
 /// read by hand (no serde derive), which keeps the module small.
-fn from_js(value: &JsValue, what: &str) -> Result<Value, ClientError> {
+pub(crate) fn from_js(value: &JsValue, what: &str) -> Result<Value, ClientError> {
     let text = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())

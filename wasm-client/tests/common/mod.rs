@@ -2,6 +2,8 @@
 //! Each is a `#[wasm_bindgen_test]` here, so both `node.rs` and `browser.rs` (which include
 //! this module) run all of them.
 
+#[cfg(feature = "admin")]
+pub mod burden;
 pub mod report;
 
 use jianfu_client::{parse_division_code, unit_contains, version};
