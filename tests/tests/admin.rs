@@ -249,7 +249,16 @@ async fn people_are_created_reset_disabled_and_enabled() {
         StatusCode::OK
     );
 
-    // The role filter lists reviewers only.
+    // Found by name, then the role filter lists reviewers only.
+    type_into(&browser, "#people-search", "王丽").await;
+    wait_js(
+        &browser,
+        "one person found",
+        "const rows = [...document.querySelectorAll('#people-table tbody tr')]; \
+         return rows.length === 1 && rows[0].dataset.key === 'wang.li';",
+    )
+    .await;
+    type_into(&browser, "#people-search", "").await;
     set_value(&browser, "#people-role", "reviewer").await;
     wait_js(
         &browser,

@@ -11,14 +11,14 @@ import { confirmDialog, formDialog } from "../ui/dialog.js";
 import { showAlert } from "../ui/errors.js";
 import { feedback, readForm } from "../ui/form.js";
 import { keysetPager, renderTable } from "../ui/table.js";
-import { ctx, download, downloadFrom, field, fileField, input, newPassword, person, refuse, select, upload, userText, words } from "./common.js";
+import { ctx, download, downloadFrom, fetchAll, field, fileField, input, newPassword, person, refuse, select, upload, userText, words } from "./common.js";
 import { importPreview, importResult } from "./people-import.js";
 
 const PAGE_SIZE = 20;
 const ROLES = ["cadre", "reviewer", "admin"];
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-const state = { role: "", pager: null, built: false, secret: null, importFile: null, preview: null, result: null };
+const state = { role: "", search: "", everyone: null, pager: null, built: false, secret: null, importFile: null, preview: null, result: null };
 const names = new Map(); // unit code → name, for the units on screen
 
 async function unitNames(codes) {
@@ -60,7 +60,23 @@ function draw(items) {
   renderTable($("people-table"), { columns: COLUMNS, rows: items, empty: "admin.people.empty", rowKey: (p) => p.username });
 }
 
+/** Whether a person matches the search text (name, username or unit code). */
+function matches(p, needle) {
+  const text = needle.toLowerCase();
+  return p.username.includes(text) || (p.display_name ?? "").toLowerCase().includes(text) || p.org_unit.startsWith(needle);
+}
+
 async function load(after) {
+  if (state.search) {
+    // The API has no search: a county's people fit in a few pages, so the page reads
+    // them all once and filters here (20 at a time, like the list).
+    state.everyone ??= await fetchAll("/users", state.role ? { role: state.role } : {});
+    const found = state.everyone.filter((p) => matches(p, state.search));
+    const start = after ? Number(after) : 0;
+    const items = found.slice(start, start + PAGE_SIZE);
+    await unitNames(items.map((p) => p.org_unit));
+    return { items, next_after: start + PAGE_SIZE < found.length ? String(start + PAGE_SIZE) : null };
+  }
   const query = new URLSearchParams({ limit: PAGE_SIZE });
   if (state.role) query.set("role", state.role);
   if (after) query.set("after", after);
@@ -153,6 +169,7 @@ function withField(err, fields) {
 }
 
 async function reloadKeepingPage() {
+  state.everyone = null;
   await state.pager.reload();
 }
 
@@ -189,7 +206,7 @@ function createForm() {
       form.reset();
       form.elements.org_unit.value = ctx.me.org_unit.code;
       password.value = newPassword();
-      await state.pager.reload();
+      await reloadKeepingPage();
     } catch (err) {
       refuse(form, err, line, { username_taken: "username", out_of_scope: "org_unit", org_unit_not_found: "org_unit", invalid_division_code: "org_unit" });
     }
@@ -255,7 +272,7 @@ async function send(form, line, progress, dryRun) {
     } else {
       state.result = answer;
       feedback(line, "saved", words("admin.import.stored", { n: answer.cadres.length }));
-      await state.pager.reload();
+      await reloadKeepingPage();
     }
   } catch (err) {
     if (err.code === "import_invalid") state.preview = { invalid: err };
@@ -297,15 +314,28 @@ function build(section) {
   const roleFilter = select("role", [{ value: "", label: "ui.all" }, ...ROLES.map((r) => ({ value: r, label: `role.${r}` }))], { id: "people-role" });
   roleFilter.addEventListener("change", () => {
     state.role = roleFilter.value;
+    state.everyone = null;
     state.pager.reload();
   });
+  const search = input("q", { id: "people-search", type: "search", autocapitalize: "off", spellcheck: false });
+  let timer = 0;
+  const find = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (state.search === search.value.trim()) return;
+      state.search = search.value.trim();
+      state.pager.reload();
+    }, 250);
+  };
+  search.addEventListener("input", find);
+  search.addEventListener("change", find);
   section.replaceChildren(
     el("div", { className: "card" },
       say(el("h1"), "admin.people.title"),
       say(el("p", { className: "muted" }), "admin.people.intro"),
       el("div", { id: "people-secret", className: "secret-box", hidden: true, tabIndex: -1, attrs: { role: "status" } }),
       el("p", { className: "feedback", hidden: true, id: "people-feedback" }),
-      el("div", { className: "filters" }, field("admin.people.role_filter", roleFilter)),
+      el("div", { className: "filters" }, field("admin.people.search", search), field("admin.people.role_filter", roleFilter)),
       el("table", { id: "people-table" }),
       el("div", { id: "people-pager" }),
     ),
