@@ -340,6 +340,14 @@ async fn posts_and_is_refused_by_field(browser: &Browser) {
     // An overlapping posting: the server's words by the start date.
     type_into(browser, "#posting-form [name='username']", "cadre").await;
     type_into(browser, "#posting-form [name='org_unit']", "130928101203").await;
+    // The village field offers the county's villages by name.
+    let offered = wait_js(
+        browser,
+        "the villages offered",
+        "const o = document.querySelector(\"#villages option[value='130928101201']\"); return o ? o.label : null;",
+    )
+    .await;
+    assert_eq!(offered, "城一村委会");
     set_value(browser, "#posting-form [name='starts_on']", "2026-08-01").await;
     click(browser, "#posting-submit").await;
     let (message, code) = field_error(browser, "#posting-form", "重叠").await;

@@ -108,6 +108,36 @@ export function refuse(form, err, line, fields = {}) {
   return shown;
 }
 
+const MAX_VILLAGES = 3000;
+let villages = null;
+
+/**
+ * A code input offering the villages of the admin's subtree by name (a `<datalist>` filled
+ * on first focus, walking the tree; at most 3,000 villages, enough for a county).
+ */
+export function villageInput(name, props = {}) {
+  const control = input(name, { inputMode: "numeric", ...props, attrs: { list: "villages", ...(props.attrs ?? {}) } });
+  control.addEventListener("focus", loadVillages, { once: true });
+  return control;
+}
+
+function loadVillages() {
+  villages ??= (async () => {
+    const list = document.getElementById("villages") ?? document.body.appendChild(el("datalist", { id: "villages" }));
+    const queue = [ctx.me.org_unit.code];
+    let count = 0;
+    while (queue.length && count < MAX_VILLAGES) {
+      for (const unit of await fetchAll("/org-units", { parent: queue.shift() })) {
+        if (unit.level === "village") {
+          list.append(el("option", { value: unit.code, label: unit.name }));
+          count += 1;
+        } else queue.push(unit.code);
+      }
+    }
+  })().catch((err) => console.warn("jianfu: villages not listed", err));
+  return villages;
+}
+
 /** Today as a local civil date in the admin's time zone, YYYY-MM-DD. */
 export function today() {
   const parts = Object.fromEntries(

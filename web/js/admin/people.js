@@ -11,7 +11,7 @@ import { confirmDialog, formDialog } from "../ui/dialog.js";
 import { showAlert } from "../ui/errors.js";
 import { feedback, readForm } from "../ui/form.js";
 import { keysetPager, renderTable } from "../ui/table.js";
-import { ctx, download, downloadFrom, fetchAll, field, fileField, input, newPassword, person, refuse, select, upload, userText, words } from "./common.js";
+import { ctx, download, downloadFrom, fetchAll, field, fileField, input, newPassword, person, refuse, select, upload, userText, villageInput, words } from "./common.js";
 import { importPreview, importResult } from "./people-import.js";
 
 const PAGE_SIZE = 20;
@@ -181,7 +181,7 @@ function createForm() {
     field("admin.people.display_name", input("display_name", { maxLength: 64 })),
     field("admin.people.username", input("username", { autocapitalize: "off", spellcheck: false }), { hint: "admin.people.username.hint" }),
     field("admin.people.role", select("role", ROLES.map((r) => ({ value: r, label: `role.${r}` })))),
-    field("admin.people.org_unit", input("org_unit", { inputMode: "numeric", value: ctx.me.org_unit.code }), { hint: "admin.people.org_unit.hint" }),
+    field("admin.people.org_unit", villageInput("org_unit", { value: ctx.me.org_unit.code }), { hint: "admin.people.org_unit.hint" }),
     el("div", { className: "field", dataset: { field: "password" } },
       say(el("label", { htmlFor: "create-password" }), "admin.people.first_password"),
       Object.assign(password, { id: "create-password" }),

@@ -12,7 +12,7 @@ import { showAlert } from "../ui/errors.js";
 import { clearRefusal, feedback, readForm } from "../ui/form.js";
 import { renderTable } from "../ui/table.js";
 import { addDays, formatDate, periodLabel, zoneName } from "../ui/time.js";
-import { fetchAll, field, input, person, refuse, select, today, userText, words } from "./common.js";
+import { fetchAll, field, input, person, refuse, select, today, userText, villageInput, words } from "./common.js";
 
 const KINDS = ["leave", "sickness", "training", "disaster_duty"];
 
@@ -174,7 +174,7 @@ function postingForm() {
   const line = el("p", { className: "feedback", hidden: true, id: "posting-feedback" });
   const form = el("form", { id: "posting-form", className: "grid-form", noValidate: true },
     field("admin.postings.username", input("username", { attrs: { list: "cadre-names" }, autocapitalize: "off", spellcheck: false })),
-    field("admin.postings.village", input("org_unit", { inputMode: "numeric" }), { hint: "admin.postings.village.hint" }),
+    field("admin.postings.village", villageInput("org_unit"), { hint: "admin.postings.village.hint" }),
     field("admin.postings.starts_on", input("starts_on", { type: "date" })),
     field("admin.postings.ends_on", input("ends_on", { type: "date" }), { optional: true }),
     el("div", { className: "form-actions" }, say(el("button", { type: "submit", id: "posting-submit" }), "admin.postings.add")),
