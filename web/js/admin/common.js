@@ -76,6 +76,26 @@ export function person(displayName, username) {
   return el("span", { className: "person" }, userText(displayName || username), " ", el("span", { className: "muted" }, "(", userText(username), ")"));
 }
 
+const unitNameCache = new Map(); // unit code → name ("" when it cannot be read)
+
+/** Reads the names of the units `codes` not known yet (one request each, in parallel). */
+export async function unitNames(codes) {
+  const missing = [...new Set(codes)].filter((c) => c && !unitNameCache.has(c));
+  await Promise.all(missing.map(async (code) => {
+    try {
+      unitNameCache.set(code, (await api(`/org-units/${encodeURIComponent(code)}`)).name);
+    } catch {
+      unitNameCache.set(code, "");
+    }
+  }));
+}
+
+/** A unit as its name (when known) and its code: "吴桥县 130928". */
+export function unitLabel(code) {
+  const name = unitNameCache.get(code);
+  return el("span", { className: "unit" }, name ? userText(name) : null, name ? " " : null, el("span", { className: "muted", textContent: code }));
+}
+
 /** Every item of a keyset-paged list (`path` with `query`), up to `max` items. */
 export async function fetchAll(path, query = {}, max = 5000) {
   const items = [];

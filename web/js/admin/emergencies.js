@@ -11,7 +11,7 @@ import { showAlert } from "../ui/errors.js";
 import { clearRefusal, feedback, readForm } from "../ui/form.js";
 import { renderTable } from "../ui/table.js";
 import { formatInstant } from "../ui/time.js";
-import { ctx, field, input, refuse, userText, words } from "./common.js";
+import { ctx, field, input, refuse, unitLabel, unitNames, userText, words } from "./common.js";
 
 const state = { built: false, list: [], timer: 0 };
 
@@ -49,7 +49,7 @@ function draw() {
   const when = (x) => formatInstant(x, ctx.zone);
   renderTable($("emergencies-active"), {
     columns: [
-      { label: "admin.emergency.unit", cell: (e) => e.org_unit },
+      { label: "admin.emergency.scope", cell: (e) => unitLabel(e.org_unit) },
       { label: "admin.emergency.reason", cell: (e) => userText(e.reason) },
       { label: "admin.emergency.started", cell: (e) => when(e.starts_at) },
       { label: "admin.emergency.ends", cell: (e) => when(e.ends_at) },
@@ -62,7 +62,7 @@ function draw() {
   });
   renderTable($("emergencies-past"), {
     columns: [
-      { label: "admin.emergency.unit", cell: (e) => e.org_unit },
+      { label: "admin.emergency.scope", cell: (e) => unitLabel(e.org_unit) },
       { label: "admin.emergency.reason", cell: (e) => userText(e.reason) },
       { label: "admin.emergency.started", cell: (e) => when(e.starts_at) },
       { label: "admin.emergency.ended", cell: (e) => (e.starts_at > now ? t("admin.emergency.not_started") : when(e.ends_at)) },
@@ -78,6 +78,7 @@ function draw() {
 async function load() {
   try {
     state.list = await api("/emergencies");
+    await unitNames(state.list.map((e) => e.org_unit));
     draw();
   } catch (err) {
     showAlert(err);

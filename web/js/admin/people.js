@@ -11,7 +11,7 @@ import { confirmDialog, formDialog } from "../ui/dialog.js";
 import { showAlert } from "../ui/errors.js";
 import { feedback, readForm } from "../ui/form.js";
 import { keysetPager, renderTable } from "../ui/table.js";
-import { ctx, download, downloadFrom, fetchAll, field, fileField, input, newPassword, person, refuse, select, upload, userText, villageInput, words } from "./common.js";
+import { ctx, download, downloadFrom, fetchAll, field, fileField, input, newPassword, person, refuse, select, unitLabel, unitNames, upload, userText, villageInput, words } from "./common.js";
 import { importPreview, importResult } from "./people-import.js";
 
 const PAGE_SIZE = 20;
@@ -19,28 +19,10 @@ const ROLES = ["cadre", "reviewer", "admin"];
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 const state = { role: "", search: "", everyone: null, pager: null, built: false, secret: null, importFile: null, preview: null, result: null };
-const names = new Map(); // unit code → name, for the units on screen
-
-async function unitNames(codes) {
-  const missing = [...new Set(codes)].filter((c) => !names.has(c));
-  await Promise.all(missing.map(async (code) => {
-    try {
-      names.set(code, (await api(`/org-units/${code}`)).name);
-    } catch {
-      names.set(code, "");
-    }
-  }));
-}
-
-function unitCell(code) {
-  const name = names.get(code);
-  return el("span", {}, name ? userText(name) : null, name ? " " : null, el("span", { className: "muted", textContent: code }));
-}
-
 const COLUMNS = [
   { label: "admin.people.col.name", cell: (p) => person(p.display_name, p.username) },
   { label: "admin.people.col.role", cell: (p) => t(`role.${p.role}`) },
-  { label: "admin.people.col.unit", cell: (p) => unitCell(p.org_unit) },
+  { label: "admin.people.col.unit", cell: (p) => unitLabel(p.org_unit) },
   { label: "admin.people.col.state", cell: (p) => say(el("span", { className: `badge ${p.disabled ? "missing" : "on_time"}`, dataset: { state: p.disabled ? "disabled" : "active" } }), p.disabled ? "admin.people.disabled" : "admin.people.active") },
   { label: "admin.people.col.actions", cell: actions },
 ];

@@ -12,27 +12,17 @@ import { showAlert } from "../ui/errors.js";
 import { clearRefusal, feedback, fillForm, readForm } from "../ui/form.js";
 import { renderTable } from "../ui/table.js";
 import { formatDate, formatInstant, periodLabel, zoneName } from "../ui/time.js";
-import { ctx, fetchAll, field, input, refuse, select, userText, words } from "./common.js";
+import { ctx, fetchAll, field, input, refuse, select, unitLabel, unitNames, userText, words } from "./common.js";
 
 const KINDS = ["weekly", "biweekly", "monthly", "quarterly", "daily"];
 const ZONES = ["Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "UTC"];
 
-const state = { built: false, unit: null, policy: null, missing: false, preview: null, templates: [], names: new Map() };
-
-async function nameOf(code) {
-  if (!state.names.has(code)) {
-    try {
-      state.names.set(code, (await api(`/org-units/${code}`)).name);
-    } catch {
-      state.names.set(code, "");
-    }
-  }
-  return state.names.get(code);
-}
+const state = { built: false, unit: null, policy: null, missing: false, preview: null, templates: [] };
 
 function unitText(code) {
-  const name = state.names.get(code);
-  return el("span", {}, name ? userText(name) : null, name ? " " : null, el("span", { className: "muted", textContent: `(${code})` }));
+  const label = unitLabel(code);
+  label.lastChild.textContent = `(${code})`;
+  return label;
 }
 
 function ledgerLine(ledger) {
@@ -197,11 +187,11 @@ async function load(code) {
   state.missing = false;
   state.preview = null;
   $("policy-unit").value = code;
-  const [templates] = await Promise.all([fetchAll("/templates"), nameOf(code)]);
+  const [templates] = await Promise.all([fetchAll("/templates"), unitNames([code])]);
   state.templates = templates;
   try {
     state.policy = await api(`/policies/${code}`);
-    await nameOf(state.policy.inherited_from);
+    await unitNames([state.policy.inherited_from]);
     if (!state.templates.some((x) => x.id === state.policy.template_id)) {
       try {
         state.templates.unshift(await api(`/templates/${state.policy.template_id}`));

@@ -13,7 +13,7 @@ import { showAlert } from "../ui/errors.js";
 import { feedback } from "../ui/form.js";
 import { renderTable } from "../ui/table.js";
 import { formatInstant } from "../ui/time.js";
-import { adminClient, ctx, fetchAll, field, input, select, userText, words } from "./common.js";
+import { adminClient, ctx, fetchAll, field, input, select, unitLabel, unitNames, userText, words } from "./common.js";
 import { blankField, controlOf, fieldRow, label, readRow, retyped } from "./template-fields.js";
 
 const KINDS = ["weekly", "biweekly", "monthly", "quarterly", "daily"];
@@ -26,7 +26,7 @@ function drawList() {
   renderTable($("templates-table"), {
     columns: [
       { label: "admin.templates.col.name", cell: (x) => el("a", { href: `#templates/${x.id}`, dataset: { user: "", template: x.id }, textContent: x.name }) },
-      { label: "admin.templates.col.owner", cell: (x) => x.org_unit },
+      { label: "admin.templates.col.owner", cell: (x) => unitLabel(x.org_unit) },
       { label: "admin.templates.col.fields", cell: (x) => String(x.fields.length), numeric: true },
       { label: "admin.templates.col.seconds", cell: (x) => t("admin.templates.seconds", { n: x.seconds_per_submission }), numeric: true },
       { label: "admin.templates.col.updated", cell: (x) => formatInstant(x.updated_at, ctx.zone) },
@@ -41,6 +41,7 @@ async function showList() {
   $("templates-list").hidden = false;
   $("template-editor").hidden = true;
   state.templates = await fetchAll("/templates");
+  await unitNames(state.templates.map((x) => x.org_unit));
   drawList();
 }
 
