@@ -972,7 +972,7 @@ async fn a_reviewer_sees_the_tree_only() {
     };
     let app = TestApp::seeded(Engine::Sqlite).await.expect("SQLite");
     viewport(&browser, DESKTOP).await;
-    sign_in(&browser, &app, "reviewer", None).await;
+    sign_in(&browser, &app, "reviewer", Some("/review.html")).await;
     browser
         .goto(&app.url("/admin.html#people"))
         .await
