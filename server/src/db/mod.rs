@@ -40,6 +40,8 @@ pub mod roster;
 pub mod templates;
 /// People and their credentials.
 pub mod users;
+/// The one writer of reports: group commit.
+pub mod writer;
 
 /// A database of either engine.
 #[derive(Debug, Clone)]
@@ -165,8 +167,12 @@ impl Db {
 /// would become savepoints of a transaction that never commits, answered 2xx and lost.
 /// So a connection returning inside a transaction is closed instead (closing rolls the
 /// transaction back), and one found inside a transaction is never handed out.
+///
+/// A connection is not pinged when handed out (`test_before_acquire`): that is a round
+/// trip per query on PostgreSQL; a dead connection fails its statement instead.
 fn outside_transactions<DB: sqlx::Database>(options: PoolOptions<DB>) -> PoolOptions<DB> {
     options
+        .test_before_acquire(false)
         .after_release(|conn, _| {
             Box::pin(async move {
                 // The rollback of a dropped `Transaction` is queued, not yet run: one round

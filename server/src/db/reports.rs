@@ -1,7 +1,9 @@
 //! Storage of reports: one row per (cadre, period) holding the latest revision, every
 //! revision in `report_revisions`, the outcome ids of the latest revision in `outcomes`
-//! (for `continues` links). A submission is one transaction, whatever it turns out to be
-//! (new, replay, revision or refusal). Reviews and reopenings are in `db::reviews`.
+//! (for `continues` links). Submissions are stored in batches by the one writer of
+//! [`super::writer`], a savepoint each inside one transaction; replays and refusals that
+//! committed state already decides are answered by [`precheck`] without the write lock.
+//! Reviews and reopenings are in `db::reviews`.
 
 use super::page::Window;
 use super::{BeginWrite, Db, for_update, on_pool};
@@ -56,19 +58,24 @@ const REPORT_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name,
      r.first_received_at, r.updated_at FROM reports r JOIN users u ON u.id = r.user_id \
      JOIN org_units o ON o.code = r.org_unit \
      JOIN report_revisions v ON v.report_id = r.id AND v.revision = r.revision";
-/// A checked submission about to be stored.
+/// A checked submission about to be stored: owned, it travels to the writer
+/// ([`super::writer`]) and back.
 #[derive(Debug, Clone)]
-pub struct Submission<'a> {
-    pub id: &'a str,
+pub struct Submission {
+    pub id: String,
     pub user_id: i64,
-    pub org_unit: &'a str,
-    pub period_key: &'a str,
-    pub period_start: &'a str,
-    pub period_end: &'a str,
+    /// The cadre's names and the village's, for the answer (not stored here).
+    pub username: String,
+    pub display_name: String,
+    pub org_unit: String,
+    pub village_name: String,
+    pub period_key: String,
+    pub period_start: String,
+    pub period_end: String,
     /// Canonical JSON of the content: equal text means the same content.
-    pub content: &'a str,
+    pub content: String,
     /// The content's outcome ids, so later reports can `continue` them.
-    pub outcome_ids: &'a [&'a str],
+    pub outcome_ids: Vec<String>,
     pub received_at: i64,
     /// Whether a first revision received now is late.
     pub late: bool,
@@ -80,6 +87,31 @@ pub struct Submission<'a> {
     pub base_revision: Option<i64>,
     /// From this instant on, revisions need a reopening.
     pub locks_at: i64,
+}
+
+impl Submission {
+    /// The row of the report this submission creates, as the database would read it back.
+    fn created_row(&self) -> ReportRow {
+        ReportRow {
+            id: self.id.clone(),
+            user_id: self.user_id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            org_unit: self.org_unit.clone(),
+            village_name: self.village_name.clone(),
+            period_key: self.period_key.clone(),
+            period_start: self.period_start.clone(),
+            period_end: self.period_end.clone(),
+            revision: 1,
+            status: ReportStatus::Submitted,
+            late: self.late,
+            sealed_at: self.sealed_at,
+            sealed_on_time: self.sealed_on_time,
+            answers_question: false,
+            first_received_at: self.received_at,
+            updated_at: self.received_at,
+        }
+    }
 }
 
 /// The latest revision of a report, as a device that edited an older one is shown it.
@@ -125,110 +157,186 @@ pub enum PutError {
     Db(#[from] sqlx::Error),
 }
 
-/// Stores `s` as a new report, a replay or a new revision, in one transaction.
-///
-/// The insert comes first and does nothing on a conflict, so two concurrent first
-/// submissions of one report cannot both see "no report yet": on PostgreSQL the second
-/// insert waits for the first to commit and then finds its row (a replay or a revision),
-/// on SQLite the write lock orders them outright.
+/// Answers what can be answered without the write lock, from committed state: a replay
+/// of the latest revision, an id used for another report, a revision based on an older
+/// one. `Ok(None)`: the submission goes to the writer, which decides again under the lock.
 #[instrument(skip_all)]
-pub async fn put(db: &Db, s: &Submission<'_>) -> Result<Stored, PutError> {
-    const INSERT: &str = "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, \
-         revision, status, late, sealed_at, sealed_on_time, first_received_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, 'submitted', $7, $9, $10, $8, $8) ON CONFLICT DO NOTHING";
-    let select = format!("{REPORT_SELECT} WHERE r.id = $1");
+pub async fn precheck(db: &Db, s: &Submission) -> Result<Option<Stored>, PutError> {
+    let sql = "SELECT r.user_id, r.period_key, v.revision, v.content, v.received_at, r.status \
+               FROM reports r JOIN report_revisions v ON v.report_id = r.id AND v.revision = r.revision \
+               WHERE r.id = $1";
+    let existing: Option<(i64, String, i64, String, i64, String)> =
+        on_pool!(db, pool => sqlx::query_as(sql).bind(&s.id).fetch_optional(pool).await)?;
+    let Some((user_id, period_key, revision, content, received_at, status)) = existing else {
+        return Ok(None);
+    };
+    if user_id != s.user_id {
+        return Err(PutError::IdTaken { period_key: None });
+    }
+    if period_key != s.period_key {
+        return Err(PutError::IdTaken {
+            period_key: Some(period_key),
+        });
+    }
+    if content == s.content {
+        let row = get(db, &s.id).await?.ok_or(sqlx::Error::RowNotFound)?;
+        return Ok(Some(Stored::Replayed(row)));
+    }
+    // A base older than the latest (or none, a first submission sent again) may be a
+    // replay of the revision made from it: the writer looks. A base newer than the latest
+    // is a conflict already.
+    if s.base_revision.is_some_and(|base| base > revision) {
+        let status = ReportStatus::try_from(status)
+            .map_err(|e| PutError::Db(sqlx::Error::Decode(e.into())))?;
+        return Err(PutError::Conflict {
+            base: s.base_revision,
+            latest: Box::new(Latest {
+                revision,
+                content,
+                received_at,
+                status,
+            }),
+        });
+    }
+    Ok(None)
+}
+
+/// Stores one submission in the transaction `$tx` (of `$pool`'s engine); evaluates to
+/// `Result<Stored, PutError>`. A macro so that one text serves both engines.
+macro_rules! put_one {
+    ($tx:ident, $s:expr, $pool:expr) => {
+        async {
+            const INSERT: &str = "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, \
+                 revision, status, late, sealed_at, sealed_on_time, first_received_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 1, 'submitted', $7, $9, $10, $8, $8) ON CONFLICT DO NOTHING";
+            let s: &Submission = $s;
+            let inserted = sqlx::query(INSERT)
+                .bind(&s.id).bind(s.user_id).bind(&s.org_unit).bind(&s.period_key)
+                .bind(&s.period_start).bind(&s.period_end).bind(s.late).bind(s.received_at)
+                .bind(s.sealed_at).bind(s.sealed_on_time)
+                .execute(&mut *$tx).await?
+                .rows_affected();
+            if inserted == 1 {
+                sqlx::query(INSERT_REVISION)
+                    .bind(&s.id).bind(1_i64).bind(&s.content).bind(s.outcome_ids.join(" "))
+                    .bind(s.received_at).bind(None::<i64>).bind(s.sealed_at)
+                    .execute(&mut *$tx).await?;
+                if !s.outcome_ids.is_empty() {
+                    outcome_rows(s).build().execute(&mut *$tx).await?;
+                }
+                return Ok(Stored::Created(s.created_row()));
+            }
+            let select = format!("{REPORT_SELECT} WHERE r.id = $1");
+            let by_id = format!("SELECT user_id, period_key, revision, status FROM reports WHERE id = $1{}", for_update($pool));
+            let existing: Option<(i64, String, i64, String)> =
+                sqlx::query_as(&by_id).bind(&s.id).fetch_optional(&mut *$tx).await?;
+            let Some((user_id, period_key, revision, status)) = existing else {
+                let other: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM reports WHERE user_id = $1 AND period_key = $2",
+                )
+                .bind(s.user_id).bind(&s.period_key).fetch_optional(&mut *$tx).await?;
+                return Err(match other {
+                    Some(existing_id) => PutError::PeriodTaken { existing_id },
+                    None => PutError::Db(sqlx::Error::RowNotFound),
+                });
+            };
+            if user_id != s.user_id {
+                return Err(PutError::IdTaken { period_key: None });
+            }
+            if period_key != s.period_key {
+                return Err(PutError::IdTaken { period_key: Some(period_key) });
+            }
+            let latest: Latest = sqlx::query_as(
+                "SELECT v.revision, v.content, v.received_at, r.status FROM report_revisions v \
+                 JOIN reports r ON r.id = v.report_id WHERE v.report_id = $1 AND v.revision = $2",
+            )
+            .bind(&s.id).bind(revision).fetch_one(&mut *$tx).await?;
+            // The same upload again (its answer lost, say): the latest revision, or the one
+            // stored on top of the base it was sent with.
+            let replay = latest.content == s.content || match s.base_revision.unwrap_or(0) {
+                base if base < revision => {
+                    let stored: Option<String> = sqlx::query_scalar(
+                        "SELECT content FROM report_revisions WHERE report_id = $1 AND revision = $2",
+                    )
+                    .bind(&s.id).bind(base + 1).fetch_optional(&mut *$tx).await?;
+                    stored.as_deref() == Some(s.content.as_str())
+                }
+                _ => false,
+            };
+            if replay {
+                let row = sqlx::query_as(&select).bind(&s.id).fetch_one(&mut *$tx).await?;
+                return Ok(Stored::Replayed(row));
+            }
+            if s.base_revision != Some(revision) {
+                return Err(PutError::Conflict { base: s.base_revision, latest: Box::new(latest) });
+            }
+            if s.received_at >= s.locks_at {
+                let open: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM reopenings WHERE report_id = $1 AND until > $2",
+                )
+                .bind(&s.id).bind(s.received_at).fetch_one(&mut *$tx).await?;
+                if open == 0 {
+                    return Err(PutError::Locked { locks_at: s.locks_at });
+                }
+            }
+            let answers: Option<i64> = if status == ReportStatus::NeedsClarification.as_str() {
+                sqlx::query_scalar("SELECT MAX(id) FROM reviews WHERE report_id = $1")
+                    .bind(&s.id).fetch_one(&mut *$tx).await?
+            } else {
+                None
+            };
+            sqlx::query("UPDATE reports SET revision = $1, status = 'submitted', updated_at = $2, sealed_at = $3 WHERE id = $4")
+                .bind(revision + 1).bind(s.received_at).bind(s.sealed_at).bind(&s.id)
+                .execute(&mut *$tx).await?;
+            sqlx::query(INSERT_REVISION)
+                .bind(&s.id).bind(revision + 1).bind(&s.content).bind(s.outcome_ids.join(" "))
+                .bind(s.received_at).bind(answers).bind(s.sealed_at)
+                .execute(&mut *$tx).await?;
+            sqlx::query("DELETE FROM outcomes WHERE report_id = $1").bind(&s.id).execute(&mut *$tx).await?;
+            if !s.outcome_ids.is_empty() {
+                outcome_rows(s).build().execute(&mut *$tx).await?;
+            }
+            let row = sqlx::query_as(&select).bind(&s.id).fetch_one(&mut *$tx).await?;
+            Ok(Stored::Revised(row))
+        }
+        .await
+    };
+}
+
+/// Stores each submission as a new report, a replay or a new revision, all in one
+/// transaction with a savepoint each: a refusal or a failed statement undoes only its own
+/// submission. `Err` when the transaction itself fails (begin, a savepoint, commit):
+/// then nothing of the batch is stored.
+///
+/// For each, the insert comes first and does nothing on a conflict, so two concurrent
+/// first submissions of one report cannot both see "no report yet": on PostgreSQL the
+/// second insert waits for the first to commit and then finds its row (a replay or a
+/// revision), on SQLite the write lock orders them outright.
+#[instrument(skip_all, fields(batch = batch.len()))]
+pub async fn put_batch(
+    db: &Db,
+    batch: &[&Submission],
+) -> Result<Vec<Result<Stored, PutError>>, sqlx::Error> {
+    use sqlx::Acquire;
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let inserted = sqlx::query(INSERT)
-            .bind(s.id).bind(s.user_id).bind(s.org_unit).bind(s.period_key)
-            .bind(s.period_start).bind(s.period_end).bind(s.late).bind(s.received_at)
-            .bind(s.sealed_at).bind(s.sealed_on_time)
-            .execute(&mut *tx).await?
-            .rows_affected();
-        if inserted == 1 {
-            sqlx::query(INSERT_REVISION)
-                .bind(s.id).bind(1_i64).bind(s.content).bind(s.outcome_ids.join(" "))
-                .bind(s.received_at).bind(None::<i64>).bind(s.sealed_at)
-                .execute(&mut *tx).await?;
-            if !s.outcome_ids.is_empty() {
-                outcome_rows(s).build().execute(&mut *tx).await?;
-            }
-            let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
-            tx.commit().await?;
-            return Ok(Stored::Created(row));
-        }
-        let by_id = format!("SELECT user_id, period_key, revision, status FROM reports WHERE id = $1{}", for_update(pool));
-        let existing: Option<(i64, String, i64, String)> =
-            sqlx::query_as(&by_id).bind(s.id).fetch_optional(&mut *tx).await?;
-        let Some((user_id, period_key, revision, status)) = existing else {
-            let other: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM reports WHERE user_id = $1 AND period_key = $2",
-            )
-            .bind(s.user_id).bind(s.period_key).fetch_optional(&mut *tx).await?;
-            return Err(match other {
-                Some(existing_id) => PutError::PeriodTaken { existing_id },
-                None => PutError::Db(sqlx::Error::RowNotFound),
-            });
-        };
-        if user_id != s.user_id {
-            return Err(PutError::IdTaken { period_key: None });
-        }
-        if period_key != s.period_key {
-            return Err(PutError::IdTaken { period_key: Some(period_key) });
-        }
-        let latest: Latest = sqlx::query_as(
-            "SELECT v.revision, v.content, v.received_at, r.status FROM report_revisions v \
-             JOIN reports r ON r.id = v.report_id WHERE v.report_id = $1 AND v.revision = $2",
-        )
-        .bind(s.id).bind(revision).fetch_one(&mut *tx).await?;
-        // The same upload again (its answer lost, say): the latest revision, or the one
-        // stored on top of the base it was sent with.
-        let replay = latest.content == s.content || match s.base_revision.unwrap_or(0) {
-            base if base < revision => {
-                let stored: Option<String> = sqlx::query_scalar(
-                    "SELECT content FROM report_revisions WHERE report_id = $1 AND revision = $2",
-                )
-                .bind(s.id).bind(base + 1).fetch_optional(&mut *tx).await?;
-                stored.as_deref() == Some(s.content)
-            }
-            _ => false,
-        };
-        if replay {
-            let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
-            return Ok(Stored::Replayed(row));
-        }
-        if s.base_revision != Some(revision) {
-            return Err(PutError::Conflict { base: s.base_revision, latest: Box::new(latest) });
-        }
-        if s.received_at >= s.locks_at {
-            let open: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM reopenings WHERE report_id = $1 AND until > $2",
-            )
-            .bind(s.id).bind(s.received_at).fetch_one(&mut *tx).await?;
-            if open == 0 {
-                return Err(PutError::Locked { locks_at: s.locks_at });
+        let mut answers = Vec::with_capacity(batch.len());
+        for &s in batch {
+            let mut savepoint = tx.begin().await?;
+            let answer = put_one!(savepoint, s, pool);
+            match answer {
+                Ok(stored) => {
+                    savepoint.commit().await?;
+                    answers.push(Ok(stored));
+                }
+                Err(refused) => {
+                    savepoint.rollback().await?;
+                    answers.push(Err(refused));
+                }
             }
         }
-        let answers: Option<i64> = if status == ReportStatus::NeedsClarification.as_str() {
-            sqlx::query_scalar("SELECT MAX(id) FROM reviews WHERE report_id = $1")
-                .bind(s.id).fetch_one(&mut *tx).await?
-        } else {
-            None
-        };
-        sqlx::query("UPDATE reports SET revision = $1, status = 'submitted', updated_at = $2, sealed_at = $3 WHERE id = $4")
-            .bind(revision + 1).bind(s.received_at).bind(s.sealed_at).bind(s.id)
-            .execute(&mut *tx).await?;
-        sqlx::query(INSERT_REVISION)
-            .bind(s.id).bind(revision + 1).bind(s.content).bind(s.outcome_ids.join(" "))
-            .bind(s.received_at).bind(answers).bind(s.sealed_at)
-            .execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM outcomes WHERE report_id = $1").bind(s.id).execute(&mut *tx).await?;
-        if !s.outcome_ids.is_empty() {
-            outcome_rows(s).build().execute(&mut *tx).await?;
-        }
-        let row = sqlx::query_as(&select).bind(s.id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        Ok(Stored::Revised(row))
+        Ok(answers)
     })
 }
 
@@ -236,7 +344,7 @@ const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision
      received_at, answers_review_id, sealed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// The INSERT of the submission's outcome ids into `outcomes`.
-fn outcome_rows<'a, DB>(s: &'a Submission<'a>) -> QueryBuilder<'a, DB>
+fn outcome_rows<'a, DB>(s: &'a Submission) -> QueryBuilder<'a, DB>
 where
     DB: sqlx::Database,
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
@@ -244,11 +352,11 @@ where
 {
     let mut query =
         QueryBuilder::new("INSERT INTO outcomes (report_id, outcome_id, user_id, period_start) ");
-    query.push_values(s.outcome_ids, |mut row, outcome| {
-        row.push_bind(s.id)
-            .push_bind(*outcome)
+    query.push_values(&s.outcome_ids, |mut row, outcome| {
+        row.push_bind(s.id.as_str())
+            .push_bind(outcome.as_str())
             .push_bind(s.user_id)
-            .push_bind(s.period_start);
+            .push_bind(s.period_start.as_str());
     });
     query
 }

@@ -120,6 +120,8 @@ impl Cache {
 #[derive(Debug, Clone)]
 pub struct Setting {
     pub village: DivisionCode,
+    /// The posting that places the cadre there (with the cadre's and the village's names).
+    pub posting: postings::Posting,
     pub context: Arc<UnitContext>,
 }
 
@@ -141,6 +143,7 @@ pub async fn for_cadre(s: &Services, user_id: i64, period: &Period) -> Result<Se
         .iter()
         .find(|p| p.starts_on <= last_text && p.ends_on.as_ref().is_none_or(|e| *e >= last_text))
         .or_else(|| postings.last())
+        .cloned()
         .ok_or_else(|| Error::NotPosted {
             period: period.key(),
             first,
@@ -154,5 +157,9 @@ pub async fn for_cadre(s: &Services, user_id: i64, period: &Period) -> Result<Se
         .ok_or_else(|| Error::PolicyNotFound {
             unit: village.clone(),
         })?;
-    Ok(Setting { village, context })
+    Ok(Setting {
+        village,
+        posting,
+        context,
+    })
 }

@@ -74,6 +74,8 @@ pub struct Services {
     pub contexts: Arc<context::Cache>,
     pub sessions: Arc<sessions::Cache>,
     pub throttle: Arc<throttle::Throttle>,
+    /// The writer of reports, started on first use (inside the runtime).
+    writer: Arc<std::sync::OnceLock<crate::db::writer::Writer>>,
 }
 
 impl Services {
@@ -84,7 +86,14 @@ impl Services {
             contexts: Arc::new(context::Cache::default()),
             sessions: Arc::new(sessions::Cache::default()),
             throttle: Arc::new(throttle::Throttle::default()),
+            writer: Arc::default(),
         }
+    }
+
+    /// The group-commit writer of reports on this database.
+    pub fn writer(&self) -> &crate::db::writer::Writer {
+        self.writer
+            .get_or_init(|| crate::db::writer::Writer::start(self.db.clone()))
     }
 }
 

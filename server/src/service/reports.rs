@@ -82,19 +82,22 @@ pub async fn submit(s: &Services, actor: &Actor, upload: Upload<'_>) -> Result<S
         .transpose()?;
     let content = check_content(raw, &check_context(&setting, &period, &continuable))?;
     let canonical = serde_json::to_string(&content).map_err(Error::internal)?;
-    let outcome_ids: Vec<&str> = content.outcomes.iter().map(|o| o.id.as_str()).collect();
     let key = period.key();
     let late_after = policy.late_after(&period).as_second();
     let late = now >= late_after;
+    let posting = &setting.posting;
     let submission = Submission {
-        id: &id,
+        id: id.clone(),
         user_id: actor.id,
-        org_unit: setting.village.as_str(),
-        period_key: &key,
-        period_start: &start,
-        period_end: &period.end.to_string(),
-        content: &canonical,
-        outcome_ids: &outcome_ids,
+        username: actor.username.clone(),
+        display_name: posting.display_name.clone(),
+        org_unit: setting.village.to_string(),
+        village_name: posting.village_name.clone(),
+        period_key: key.clone(),
+        period_start: start,
+        period_end: period.end.to_string(),
+        content: canonical,
+        outcome_ids: content.outcomes.iter().map(|o| o.id.clone()).collect(),
         received_at: now,
         late,
         sealed_at,
@@ -102,9 +105,13 @@ pub async fn submit(s: &Services, actor: &Actor, upload: Upload<'_>) -> Result<S
         base_revision: upload.base_revision,
         locks_at: policy.locks_at(&period).as_second(),
     };
-    let stored = reports::put(&s.db, &submission)
-        .await
-        .map_err(|e| put_error(e, &id, &key))?;
+    // Replays and refusals that committed state decides never wait for the writer.
+    let stored = match reports::precheck(&s.db, &submission).await {
+        Ok(Some(stored)) => Ok(stored),
+        Ok(None) => s.writer().put(submission).await,
+        Err(refused) => Err(refused),
+    }
+    .map_err(|e| put_error(e, &id, &key))?;
     Ok(Submitted {
         stored,
         content: serde_json::to_value(&content).map_err(Error::internal)?,

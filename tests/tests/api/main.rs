@@ -6,6 +6,7 @@ mod devices;
 mod errors;
 mod exports;
 mod faults;
+mod ingest;
 mod invariants;
 mod openapi;
 mod org_units;

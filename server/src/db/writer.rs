@@ -1,0 +1,90 @@
+//! The one writer of reports (group commit).
+//!
+//! Submissions are checked concurrently by their requests, then handed to this writer,
+//! which stores whatever has queued up meanwhile in one transaction, a savepoint per
+//! submission ([`reports::put_batch`]), and answers each request only once the commit
+//! holding it has returned: an answer of 201 or 200 is durable (SQLite `synchronous=FULL`,
+//! PostgreSQL `fsync`). While one batch commits, the next one queues; under load a commit
+//! carries many submissions, alone it carries one and waits for nobody.
+//!
+//! A crash (kill -9, power) loses only submissions that were never answered: their
+//! devices keep them and send them again (the same id and content is a replay).
+//!
+//! On SQLite the writer is the only holder of the write lock for reports, so requests no
+//! longer race for `BEGIN IMMEDIATE` and sleep in its busy back-off; other writes (admin
+//! changes, reviews) still take the lock for their own short transactions.
+
+use super::Db;
+use super::reports::{self, PutError, Stored, Submission};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most submissions one transaction carries.
+pub const MAX_BATCH: usize = 256;
+
+/// How many submissions may wait for the writer before requests wait to hand theirs over.
+const QUEUE: usize = 4 * MAX_BATCH;
+
+type Answer = Result<Stored, PutError>;
+
+struct Job {
+    submission: Submission,
+    answer: oneshot::Sender<Answer>,
+}
+
+/// A handle on the writer task of one database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer task of `db` on the current Tokio runtime. The task ends when the
+    /// last handle is dropped.
+    pub fn start(db: Db) -> Writer {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        tokio::spawn(run(db, jobs));
+        Writer { queue }
+    }
+
+    /// Stores `submission` in the next batch and answers once that batch is committed.
+    pub async fn put(&self, submission: Submission) -> Answer {
+        let (answer, answered) = oneshot::channel();
+        let stopped = || PutError::Db(sqlx::Error::PoolClosed);
+        self.queue
+            .send(Job { submission, answer })
+            .await
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+async fn run(db: Db, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let submissions: Vec<&Submission> = batch.iter().map(|j| &j.submission).collect();
+        let answers = match reports::put_batch(&db, &submissions).await {
+            Ok(answers) => answers,
+            // The transaction failed as a whole (a full disk, a lost connection): nothing of
+            // it is stored. Each submission is tried alone, so that each gets its own answer
+            // and those that can be stored are.
+            Err(e) if batch.len() > 1 => {
+                tracing::warn!(error = %e, batch = batch.len(), "a batch failed: storing its reports one by one");
+                let mut answers = Vec::with_capacity(batch.len());
+                for submission in submissions {
+                    answers.push(match reports::put_batch(&db, &[submission]).await {
+                        Ok(mut one) => one
+                            .pop()
+                            .unwrap_or(Err(PutError::Db(sqlx::Error::RowNotFound))),
+                        Err(e) => Err(PutError::Db(e)),
+                    });
+                }
+                answers
+            }
+            Err(e) => vec![Err(PutError::Db(e))],
+        };
+        for (job, answer) in batch.drain(..).zip(answers) {
+            // A request that gave up (its client went away) is not waiting.
+            let _ = job.answer.send(answer);
+        }
+    }
+}
