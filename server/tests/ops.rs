@@ -380,6 +380,80 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_submission() {
     assert!(said("shutting down") && said("\"stopped\""), "{log:?}");
 }
 
+/// The ids of the reports stored at `url`, SQLite or PostgreSQL, read after a crash.
+async fn stored_ids_at(url: &str) -> BTreeSet<String> {
+    if url.starts_with("sqlite:") {
+        return stored_ids(url).await;
+    }
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM reports")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    ids.into_iter().collect()
+}
+
+/// kill -9 in the middle of a burst (a batch being written, others queued): every
+/// submission answered 201 is stored, and the server starts again on the database.
+async fn kill_9_during_a_burst(url: &str) {
+    let logins = seed(url).await;
+    let mut server = Server::start(url, "json", &[]);
+    let jobs = jobs(&server.base, &logins).await;
+    let total = jobs.len();
+    let shared = Shared::default();
+    let sender = tokio::spawn(burst(server.base.clone(), jobs, 32, shared.clone()));
+    until_acked(&shared, 60).await;
+    // Child::kill is SIGKILL: no shutdown, no flush, no answer for what is in flight.
+    server.child.kill().expect("SIGKILL sent");
+    let _ = server.child.wait();
+    sender.await.unwrap();
+    let outcomes = std::mem::take(&mut *shared.lock().unwrap());
+    assert!(
+        outcomes.acked.len() < total,
+        "the burst ended before the kill"
+    );
+    let stored = stored_ids_at(url).await;
+    eprintln!(
+        "kill -9 during a burst of {total}: {} acknowledged, {} stored (committed, answer lost: {})",
+        outcomes.acked.len(),
+        stored.len(),
+        stored.difference(&outcomes.acked).count()
+    );
+    let lost: Vec<_> = outcomes.acked.difference(&stored).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    // The database opens again (SQLite replays its WAL) and serves what was stored.
+    let again = Server::start(url, "json", &[]);
+    let client = reqwest::Client::new();
+    let token = login(
+        &client,
+        &again.base,
+        "cadre1",
+        password_of(&logins, "cadre1"),
+    )
+    .await;
+    let mine = client
+        .get(format!("{}/api/v1/reports", again.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_a_burst_loses_no_acknowledged_submission_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    kill_9_during_a_burst(&sqlite_url(dir.path(), "jianfu.db")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_a_burst_loses_no_acknowledged_submission_on_postgres() {
+    if let Some(url) = fresh_postgres().await {
+        kill_9_during_a_burst(&url).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_gives_up_on_a_request_that_never_ends_after_the_timeout() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Ingest benchmark: the release server on SQLite and on PostgreSQL (throwaway cluster) with
+# real counties cut from the national file (default 630223 and 621121: 652 villages), one
+# cadre per village (the roster import), a weekly policy; then the load generator
+# (tests/src/bin/jianfu-load.rs, a closed loop of distinct new reports of ~700 bytes) at
+# each concurrency for RUN_SECONDS (default 5), beside a bare axum JSON echo on the same
+# box (the HTTP ceiling). Prints accepted reports/s, p50/p99, the server's CPU per report
+# and peak RSS, and the ratio to the echo; then county completeness timings. Durable as in
+# production (SQLite WAL + synchronous=FULL; PostgreSQL fsync=on). Not part of scripts/test.sh.
+# Usage: scripts/bench-ingest.sh path/to/divisions.csv.gz
+#   (LEVELS="1 8 32 64" ENGINES="sqlite postgres" COUNTIES="630223 621121" RUN_SECONDS=5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+file=$(realpath "${1:?usage: scripts/bench-ingest.sh path/to/divisions.csv.gz}")
+levels=${LEVELS:-1 8 32 64}
+engines=${ENGINES:-sqlite postgres}
+counties=${COUNTIES:-630223 621121}
+run_seconds=${RUN_SECONDS:-5}
+
+cargo build --release -p jianfu-server -p jianfu-tests --bin jianfu --bin jianfu-load --quiet
+target=${CARGO_TARGET_DIR:-target}/release
+bin=$target/jianfu
+load=$target/jianfu-load
+export JIANFU_LOG=warn
+
+work=$(mktemp -d)
+# shellcheck source=scripts/pg.sh
+source scripts/pg.sh
+export JIANFU_PG_NO_TRAP=1
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  stop_throwaway_postgres
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_ready() {
+  local url=$1
+  for _ in $(seq 1 100); do
+    curl -fs "$url/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "the server did not start" >&2
+  return 1
+}
+
+for county in $counties; do
+  zcat -f "$file" | awk -F, -v p="^$county" '$1 ~ p && $3 == "village" { print $1 }' >"$work/villages-$county"
+  echo "county $county: $(wc -l <"$work/villages-$county") villages"
+done
+
+echo "== bare axum JSON echo (the HTTP ceiling on this machine)"
+port=$(free_port)
+"$load" echo "$port" >"$work/echo.log" &
+pids+=($!)
+echo_pid=$!
+sleep 0.3
+printf 'x\n%.0s' $(seq 1 64) >"$work/echo-tokens"
+declare -A ceiling
+for c in $levels; do
+  line=$("$load" run "http://127.0.0.1:$port" "$work/echo-tokens" "$c" "$run_seconds" 0 "$echo_pid" | sed -n 1p)
+  echo "  $line"
+  ceiling[$c]=$(echo "$line" | awk '{print $3}')
+done
+kill "$echo_pid"
+
+start_throwaway_postgres >/dev/null
+for engine in $engines; do
+  case $engine in
+    sqlite) url="sqlite://$work/bench.db" ;;
+    postgres) url=$(create_throwaway_database bench) ;;
+  esac
+  echo "== $engine"
+  specs=()
+  for county in $counties; do
+    "$bin" import-divisions --database-url "$url" --prefix "$county" "$file" >/dev/null
+    JIANFU_NEW_PASSWORD="bench-admin-password-$county" \
+      "$bin" user add --database-url "$url" --username "admin$county" --role admin --unit "$county" >/dev/null
+    specs+=("$county:admin$county:bench-admin-password-$county:$work/villages-$county")
+  done
+  port=$(free_port)
+  JIANFU_DATABASE_URL=$url JIANFU_JWT_SECRET=bench-secret-0123456789abcdef-0123456789 \
+    "$bin" serve --host 127.0.0.1 --port "$port" --trusted-proxy 127.0.0.1 >"$work/server-$engine.log" 2>&1 &
+  server=$!
+  pids+=("$server")
+  base="http://127.0.0.1:$port"
+  wait_ready "$base"
+  "$load" setup "$base" "${specs[@]}" >"$work/tokens"
+  echo "  $(wc -l <"$work/tokens") cadres signed in"
+  seq=0
+  for c in $levels; do
+    out=$("$load" run "$base" "$work/tokens" "$c" "$run_seconds" "$seq" "$server")
+    line=$(echo "$out" | sed -n 1p)
+    rate=$(echo "$line" | awk '{print $3}')
+    ratio=$(awk -v r="$rate" -v e="${ceiling[$c]}" 'BEGIN { if (e > 0) printf "%.0f %%", 100 * r / e; else print "-" }')
+    echo "  $line  = $ratio of the echo"
+    echo "$out" | grep '^  first refusal' || true
+    seq=$(echo "$out" | tail -1 | awk '{print $2}')
+  done
+  # County completeness, the reviewer's most frequent question: the last week's.
+  for county in $counties; do
+    token=$(curl -fs -H 'content-type: application/json' \
+      -d "{\"username\":\"admin$county\",\"password\":\"bench-admin-password-$county\"}" \
+      "$base/api/v1/auth/login" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+    times=()
+    for _ in $(seq 1 11); do
+      times+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "authorization: Bearer $token" \
+        "$base/api/v1/completeness?unit=$county")")
+    done
+    median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 6p)
+    echo "  completeness of county $county: median $(awk -v t="$median" 'BEGIN { printf "%.1f", t * 1000 }') ms (11 requests)"
+  done
+  echo "  reports stored: $seq sent in all; server peak RSS $(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$server/status")"
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+done

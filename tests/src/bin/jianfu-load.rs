@@ -1,0 +1,341 @@
+//! The ingest benchmark's own load generator (`scripts/bench-ingest.sh` drives it).
+//!
+//! - `jianfu-load setup BASE COUNTY:ADMIN:PASSWORD:VILLAGES_FILE ... > tokens`: per county,
+//!   a weekly template and policy, one cadre per village (the roster import) posted since
+//!   2015, each signed in; prints one token per line.
+//! - `jianfu-load run BASE TOKENS CONCURRENCY SECONDS FIRST_SEQ [PID]`: a closed loop of
+//!   CONCURRENCY clients sending distinct new reports (~700 bytes) for SECONDS; request `n`
+//!   (from FIRST_SEQ) is cadre `n % cadres`, week `n / cadres` from 2015-01-05. Prints
+//!   accepted/s, p50/p99, the server's CPU per request and peak resident memory (with PID),
+//!   and the next sequence number on the last line.
+//! - `jianfu-load echo PORT`: a bare axum server answering the same PUT with its JSON body
+//!   parsed and written back (the HTTP ceiling of this machine, for the ratio).
+
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "counts and latencies turned into the printed figures"
+)]
+
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn main() -> Fallible<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match args.first().map(String::as_str) {
+        Some("setup") if args.len() >= 3 => runtime.block_on(setup(&args[1], &args[2..])),
+        Some("run") if args.len() >= 6 => runtime.block_on(run(&args[1..])),
+        Some("echo") if args.len() == 2 => runtime.block_on(echo(args[1].parse()?)),
+        _ => Err(
+            "usage: jianfu-load setup BASE COUNTY:ADMIN:PASSWORD:VILLAGES_FILE ... | \
+                  run BASE TOKENS CONCURRENCY SECONDS FIRST_SEQ [PID] | echo PORT"
+                .into(),
+        ),
+    }
+}
+
+/// The first Monday of the weeks the load reports on.
+const FIRST_WEEK: (i16, i8, i8) = (2015, 1, 5);
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> Fallible<Value> {
+    post_from(client, url, token, body, None).await
+}
+
+/// A POST as if from `address` (the bench's server trusts 127.0.0.1 as its proxy): 652
+/// cadres signing in from one address would wait for its throttle.
+async fn post_from(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &Value,
+    address: Option<&str>,
+) -> Fallible<Value> {
+    let mut request = client.post(url).json(body);
+    if let Some(address) = address {
+        request = request.header("x-forwarded-for", address);
+    }
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let body: Value = response.json().await?;
+    if !status.is_success() {
+        return Err(format!("{url}: {status} {body}").into());
+    }
+    Ok(body)
+}
+
+async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+    address: Option<&str>,
+) -> Fallible<String> {
+    let body = post_from(
+        client,
+        &format!("{base}/api/v1/auth/login"),
+        None,
+        &json!({ "username": username, "password": password }),
+        address,
+    )
+    .await?;
+    Ok(body["token"].as_str().ok_or("no token")?.to_owned())
+}
+
+async fn setup(base: &str, counties: &[String]) -> Fallible<()> {
+    let client = reqwest::Client::new();
+    let mut cadres: Vec<(String, String)> = Vec::new();
+    for county in counties {
+        let [code, admin, password, villages]: [&str; 4] = county
+            .splitn(4, ':')
+            .collect::<Vec<_>>()
+            .try_into()
+            .map_err(|_| format!("COUNTY:ADMIN:PASSWORD:VILLAGES_FILE, not {county}"))?;
+        let token = login(&client, base, admin, password, None).await?;
+        let template = post(
+            &client,
+            &format!("{base}/api/v1/templates"),
+            Some(&token),
+            &json!({ "org_unit": code, "name": "驻村工作周报", "fields": [
+                { "key": "outcomes", "label_zh": "本周成果", "label_en": "Outcomes", "type": "outcome_list",
+                  "max_items": 20, "required": true, "seconds_to_fill": 600 },
+                { "key": "households", "label_zh": "走访户数", "label_en": "Households visited", "type": "number",
+                  "min": 0, "max": 500, "integer": true, "required": false, "seconds_to_fill": 60 },
+            ]}),
+        )
+        .await?;
+        let response = client
+            .put(format!("{base}/api/v1/policies/{code}"))
+            .bearer_auth(&token)
+            .json(&json!({ "period_kind": "weekly", "due_offset_days": 2, "grace_days": 2, "lock_days": 7,
+                           "template_id": template["id"], "budget_minutes_per_month": 60 }))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            return Err(format!("policy of {code}: {}", response.text().await?).into());
+        }
+        let mut roster = String::from("姓名,用户名,村,开始日期\n");
+        for village in std::fs::read_to_string(villages)?
+            .lines()
+            .filter(|l| !l.is_empty())
+        {
+            writeln!(roster, "干部{village},c{village},{village},2015-01-01")?;
+        }
+        let response = client
+            .post(format!("{base}/api/v1/users/import"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body(roster)
+            .send()
+            .await?;
+        let status = response.status();
+        let imported: Value = response.json().await?;
+        if !status.is_success() {
+            return Err(format!("roster of {code}: {status} {imported}").into());
+        }
+        for cadre in imported["cadres"].as_array().ok_or("no cadres")? {
+            cadres.push((
+                cadre["username"].as_str().ok_or("username")?.to_owned(),
+                cadre["password"].as_str().ok_or("password")?.to_owned(),
+            ));
+        }
+    }
+    // Signing in hashes a password: a few at a time, as the server's workers allow.
+    let mut tokens = Vec::with_capacity(cadres.len());
+    let addresses: Vec<String> = (0..cadres.len())
+        .map(|i| format!("10.{}.{}.{}", i / 65_536, (i / 256) % 256, i % 256))
+        .collect();
+    for (chunk, addresses) in cadres.chunks(4).zip(addresses.chunks(4)) {
+        let logins = chunk
+            .iter()
+            .zip(addresses)
+            .map(|((username, password), address)| {
+                login(&client, base, username, password, Some(address))
+            });
+        for token in futures_util::future::join_all(logins).await {
+            tokens.push(token?);
+        }
+    }
+    for token in tokens {
+        println!("{token}");
+    }
+    Ok(())
+}
+
+/// A report of ~700 bytes for request `n`.
+fn report(n: u64, cadres: u64) -> (String, Value) {
+    let week = jiff::civil::date(FIRST_WEEK.0, FIRST_WEEK.1, FIRST_WEEK.2)
+        .checked_add(jiff::Span::new().days(i64::try_from(7 * (n / cadres)).unwrap_or(0)))
+        .unwrap_or(jiff::civil::date(2099, 1, 5));
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = json!({ "period": format!("weekly:{week}"), "content": {
+        "outcomes": [
+            { "id": format!("r{n}-1"), "category": "基础设施", "what": "村东主干道硬化工程完工，全长一千二百米，已组织村民代表验收合格",
+              "for_whom": "全村二百一十户村民", "status": "done" },
+            { "id": format!("r{n}-2"), "category": "民生", "what": "协调镇卫生院为六十五岁以上老人开展上门体检，本周完成四十人",
+              "for_whom": "六十五岁以上老人", "status": "in_progress" },
+        ],
+        "fields": { "households": 12 },
+        "days_in_village": 5,
+    }});
+    (id, body)
+}
+
+/// utime + stime of process `pid`, in seconds.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+fn peak_rss_mib(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+#[allow(clippy::too_many_lines, reason = "one closed loop, read top to bottom")]
+async fn run(args: &[String]) -> Fallible<()> {
+    let base = args[0].clone();
+    let tokens: Arc<Vec<String>> = Arc::new(
+        std::fs::read_to_string(&args[1])?
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    );
+    let concurrency: usize = args[2].parse()?;
+    let seconds: f64 = args[3].parse()?;
+    let first: u64 = args[4].parse()?;
+    let pid = args.get(5).cloned();
+    let cadres = u64::try_from(tokens.len())?;
+    if cadres == 0 {
+        return Err("no tokens".into());
+    }
+    let next = Arc::new(AtomicU64::new(first));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let cpu_before = pid.as_deref().and_then(cpu_seconds);
+    let start = Instant::now();
+    let until = start + Duration::from_secs_f64(seconds);
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (client, tokens, next, base) =
+            (client.clone(), tokens.clone(), next.clone(), base.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies: Vec<u32> = Vec::new();
+            let mut refused = 0_u64;
+            let mut first_refusal: Option<String> = None;
+            while Instant::now() < until {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let token = &tokens[usize::try_from(n % cadres).unwrap_or(0)];
+                let (id, body) = report(n, cadres);
+                let sent = Instant::now();
+                let response = client
+                    .put(format!("{base}/api/v1/reports/{id}"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await;
+                let ok = match response {
+                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
+                        let _ = r.bytes().await;
+                        true
+                    }
+                    Ok(r) => {
+                        let text = format!("{} {}", r.status(), r.text().await.unwrap_or_default());
+                        first_refusal.get_or_insert(text);
+                        false
+                    }
+                    Err(e) => {
+                        first_refusal.get_or_insert(e.to_string());
+                        false
+                    }
+                };
+                if ok {
+                    latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+                } else {
+                    refused += 1;
+                }
+            }
+            (latencies, refused, first_refusal)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut refused = 0;
+    let mut refusal = None;
+    for worker in workers {
+        let (l, r, f) = worker.await?;
+        latencies.extend(l);
+        refused += r;
+        refusal = refusal.or(f);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |&us| f64::from(us) / 1000.0)
+    };
+    let accepted = latencies.len() as f64;
+    let cpu = match (cpu_before, pid.as_deref().and_then(cpu_seconds)) {
+        (Some(a), Some(b)) if accepted > 0.0 => format!("{:.3}", (b - a) * 1000.0 / accepted),
+        _ => "-".to_owned(),
+    };
+    let rss = pid
+        .as_deref()
+        .and_then(peak_rss_mib)
+        .map_or("-".to_owned(), |m| format!("{m:.0}"));
+    println!(
+        "c={concurrency:<3} accepted/s {:>8.0}  p50 {:>7.2} ms  p99 {:>7.2} ms  server CPU/request {cpu} ms  peak RSS {rss} MiB  refused {refused}",
+        accepted / elapsed,
+        pct(0.50),
+        pct(0.99),
+    );
+    if let Some(r) = refusal {
+        let cut: String = r.chars().take(300).collect();
+        println!("  first refusal: {cut}");
+    }
+    println!("next {}", next.load(Ordering::Relaxed));
+    Ok(())
+}
+
+async fn echo(port: u16) -> Fallible<()> {
+    use axum::routing::put;
+    let app = axum::Router::new().route(
+        "/api/v1/reports/{id}",
+        put(|axum::Json(body): axum::Json<Value>| async move {
+            (axum::http::StatusCode::CREATED, axum::Json(body))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("echo: listening on {}", listener.local_addr()?);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
