@@ -304,16 +304,104 @@ macro_rules! put_one {
 }
 
 /// Stores each submission as a new report, a replay or a new revision, all in one
-/// transaction with a savepoint each: a refusal or a failed statement undoes only its own
-/// submission. `Err` when the transaction itself fails (begin, a savepoint, commit):
-/// then nothing of the batch is stored.
+/// transaction, and answers each on its own: a refusal leaves nothing of its submission
+/// (refusals are decided before anything is written). The new reports of the batch are
+/// written by three statements in all; the others one by one, in order. When a statement
+/// fails (a broken constraint, say) the attempt is undone and the batch is written again
+/// with a savepoint per submission, so that only the failing one fails. `Err` when the
+/// transaction itself fails (begin, commit): then nothing of the batch is stored.
 ///
-/// For each, the insert comes first and does nothing on a conflict, so two concurrent
-/// first submissions of one report cannot both see "no report yet": on PostgreSQL the
-/// second insert waits for the first to commit and then finds its row (a replay or a
-/// revision), on SQLite the write lock orders them outright.
+/// The inserts come first and do nothing on a conflict, so two concurrent first
+/// submissions of one report cannot both see "no report yet": on PostgreSQL the second
+/// insert waits for the first to commit and then finds its row (a replay or a revision),
+/// on SQLite the write lock orders them outright. Within a batch the first of two
+/// submissions with one id (or one cadre and period) is the one inserted, as if they had
+/// come one after the other.
 #[instrument(skip_all, fields(batch = batch.len()))]
 pub async fn put_batch(
+    db: &Db,
+    batch: &[&Submission],
+) -> Result<Vec<Result<Stored, PutError>>, sqlx::Error> {
+    match put_together(db, batch).await {
+        Ok(answers) => Ok(answers),
+        Err(e) => {
+            tracing::debug!(error = %e, "a batch statement failed: each submission again in its own savepoint");
+            put_isolated(db, batch).await
+        }
+    }
+}
+
+/// The batch with its new reports written together and no savepoints; `Err` on the first
+/// failed statement (the transaction is then dropped, which rolls it back).
+async fn put_together(
+    db: &Db,
+    batch: &[&Submission],
+) -> Result<Vec<Result<Stored, PutError>>, sqlx::Error> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let mut insert = QueryBuilder::new(
+            "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, \
+             revision, status, late, sealed_at, sealed_on_time, first_received_at, updated_at) ",
+        );
+        insert.push_values(batch, |mut row, s| {
+            row.push_bind(s.id.as_str()).push_bind(s.user_id).push_bind(s.org_unit.as_str())
+                .push_bind(s.period_key.as_str()).push_bind(s.period_start.as_str())
+                .push_bind(s.period_end.as_str()).push("1").push("'submitted'").push_bind(s.late)
+                .push_bind(s.sealed_at).push_bind(s.sealed_on_time).push_bind(s.received_at)
+                .push_bind(s.received_at);
+        });
+        insert.push(" ON CONFLICT DO NOTHING RETURNING id");
+        let inserted: Vec<String> = insert.build_query_scalar().fetch_all(&mut *tx).await?;
+        let mut inserted: std::collections::HashSet<String> = inserted.into_iter().collect();
+        // The first submission of each inserted id is the new report.
+        let new: Vec<bool> = batch.iter().map(|s| inserted.remove(&s.id)).collect();
+        let created: Vec<&Submission> =
+            batch.iter().zip(&new).filter(|&(_, &n)| n).map(|(s, _)| *s).collect();
+        if !created.is_empty() {
+            let mut revisions = QueryBuilder::new(
+                "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, \
+                 received_at, answers_review_id, sealed_at) ",
+            );
+            revisions.push_values(&created, |mut row, s| {
+                row.push_bind(s.id.as_str()).push("1").push_bind(s.content.as_str())
+                    .push_bind(s.outcome_ids.join(" ")).push_bind(s.received_at).push("NULL")
+                    .push_bind(s.sealed_at);
+            });
+            revisions.build().execute(&mut *tx).await?;
+            let outcomes: Vec<(&Submission, &str)> = created
+                .iter()
+                .flat_map(|s| s.outcome_ids.iter().map(move |o| (*s, o.as_str())))
+                .collect();
+            if !outcomes.is_empty() {
+                let mut rows = QueryBuilder::new(
+                    "INSERT INTO outcomes (report_id, outcome_id, user_id, period_start) ",
+                );
+                rows.push_values(&outcomes, |mut row, (s, outcome)| {
+                    row.push_bind(s.id.as_str()).push_bind(*outcome).push_bind(s.user_id)
+                        .push_bind(s.period_start.as_str());
+                });
+                rows.build().execute(&mut *tx).await?;
+            }
+        }
+        let mut answers = Vec::with_capacity(batch.len());
+        for (&s, new) in batch.iter().zip(new) {
+            if new {
+                answers.push(Ok(Stored::Created(s.created_row())));
+                continue;
+            }
+            match put_one!(tx, s, pool) {
+                Err(PutError::Db(e)) => return Err(e),
+                answer => answers.push(answer),
+            }
+        }
+        tx.commit().await?;
+        Ok(answers)
+    })
+}
+
+/// The batch one submission at a time, each in a savepoint: a failed statement undoes
+/// only its own submission.
+async fn put_isolated(
     db: &Db,
     batch: &[&Submission],
 ) -> Result<Vec<Result<Stored, PutError>>, sqlx::Error> {

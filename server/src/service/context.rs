@@ -1,10 +1,11 @@
 //! What checking a cadre's report needs, resolved once and cached: the village they served
-//! in the period (from their postings, read each time: they are one indexed query), and
-//! for that village the policy in force and the boundary geotags are checked against.
+//! in the period (from their postings, cached per cadre), and for that village the policy
+//! in force and the boundary geotags are checked against.
 //!
-//! The cache holds, per unit, the resolved policy and (for a village) the parsed boundary.
+//! The cache holds, per unit, the resolved policy and (for a village) the parsed boundary,
+//! and per cadre their postings.
 //! It is emptied by every change that can alter them — a policy, a template, a data need
-//! that adds a field, an emergency, a boundary — through [`Cache::invalidate`]. A load that
+//! that adds a field, an emergency, a boundary, a posting — through [`Cache::invalidate`]. A load that
 //! started before an invalidation is not stored, so a change is never hidden by a slower
 //! reader. Nothing that depends on the moment (an emergency ending) is cached: a resolved
 //! policy answers for any `now`.
@@ -16,7 +17,8 @@
 
 use super::policy::{self, Policy};
 use super::{Error, Result, Services};
-use crate::db::{boundaries, postings};
+use crate::db::boundaries;
+use crate::db::postings::{self, Posting};
 use jianfu_core::geofence::Boundary;
 use jianfu_core::period::Period;
 use jianfu_core::{DivisionCode, Level};
@@ -32,11 +34,17 @@ pub struct UnitContext {
     pub boundary: Option<Boundary>,
 }
 
+/// How many cadres' postings are kept; past it the map starts again empty (a national
+/// node sees 620k cadres a week, a county's a few hundred).
+const MAX_CACHED_CADRES: usize = 200_000;
+
 /// Unit contexts by code, valid until the next [`Cache::invalidate`].
 #[derive(Debug, Default)]
 pub struct Cache {
     generation: AtomicU64,
     units: Mutex<HashMap<String, Arc<UnitContext>>>,
+    /// Every posting of a cadre, by user id (at most [`MAX_CACHED_CADRES`]).
+    postings: Mutex<HashMap<i64, Arc<Vec<Posting>>>>,
     /// The other nodes on the same PostgreSQL; unset on SQLite (one node).
     peers: OnceLock<Arc<crate::cluster::Link>>,
     /// The newest audit id seen by the last use (with `peers` only).
@@ -51,13 +59,7 @@ impl Cache {
         s: &Services,
         unit: &DivisionCode,
     ) -> Result<Option<Arc<UnitContext>>> {
-        if let Some(link) = self.peers.get() {
-            let stamp = link.stamp().await?;
-            if self.stamp.fetch_max(stamp, Ordering::AcqRel) < stamp {
-                self.forget();
-                link.dropped("stamp");
-            }
-        }
+        self.catch_up().await?;
         if let Some(hit) = self.lock().get(unit.as_str()) {
             return Ok(Some(hit.clone()));
         }
@@ -86,8 +88,41 @@ impl Cache {
         Ok(Some(context))
     }
 
+    /// Every posting of cadre `user_id`, by start date, from the cache or read.
+    pub async fn postings_of(&self, s: &Services, user_id: i64) -> Result<Arc<Vec<Posting>>> {
+        self.catch_up().await?;
+        if let Some(hit) = self.lock_postings().get(&user_id) {
+            return Ok(hit.clone());
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let all = Arc::new(
+            postings::of_user_overlapping(&s.db, user_id, "0000-01-01", "9999-12-31").await?,
+        );
+        let mut cached = self.lock_postings();
+        if self.generation.load(Ordering::Acquire) == generation {
+            if cached.len() >= MAX_CACHED_CADRES {
+                cached.clear();
+            }
+            cached.insert(user_id, all.clone());
+        }
+        Ok(all)
+    }
+
+    /// With other nodes: forgets everything when one of them changed something since the
+    /// last use (the newest audit id moved).
+    async fn catch_up(&self) -> Result<()> {
+        if let Some(link) = self.peers.get() {
+            let stamp = link.stamp().await?;
+            if self.stamp.fetch_max(stamp, Ordering::AcqRel) < stamp {
+                self.forget();
+                link.dropped("stamp");
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets every context and tells the other nodes: called by each change that can
-    /// alter one, after it committed.
+    /// alter one (postings included), after it committed.
     pub fn invalidate(&self) {
         self.forget();
         if let Some(link) = self.peers.get() {
@@ -99,13 +134,21 @@ impl Cache {
     /// Forgets every context of this node only.
     pub fn forget(&self) {
         let mut units = self.lock();
+        let mut postings = self.lock_postings();
         self.generation.fetch_add(1, Ordering::AcqRel);
         units.clear();
+        postings.clear();
     }
 
     /// Joins the other nodes on the same PostgreSQL (once, at start).
     pub fn connect(&self, link: Arc<crate::cluster::Link>) {
         let _ = self.peers.set(link);
+    }
+
+    fn lock_postings(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<Vec<Posting>>>> {
+        self.postings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<UnitContext>>> {
@@ -121,7 +164,7 @@ impl Cache {
 pub struct Setting {
     pub village: DivisionCode,
     /// The posting that places the cadre there (with the cadre's and the village's names).
-    pub posting: postings::Posting,
+    pub posting: Posting,
     pub context: Arc<UnitContext>,
 }
 
@@ -135,14 +178,17 @@ impl Setting {
 /// latest posting that shares a day with it), with its context.
 pub async fn for_cadre(s: &Services, user_id: i64, period: &Period) -> Result<Setting> {
     let (first, last) = (period.start, period.last_day());
-    let postings =
-        postings::of_user_overlapping(&s.db, user_id, &first.to_string(), &last.to_string())
-            .await?;
-    let last_text = last.to_string();
+    let (first_text, last_text) = (first.to_string(), last.to_string());
+    let all = s.contexts.postings_of(s, user_id).await?;
+    let postings: Vec<&Posting> = all
+        .iter()
+        .filter(|p| p.starts_on <= last_text && p.ends_on.as_ref().is_none_or(|e| *e >= first_text))
+        .collect();
     let posting = postings
         .iter()
+        .copied()
         .find(|p| p.starts_on <= last_text && p.ends_on.as_ref().is_none_or(|e| *e >= last_text))
-        .or_else(|| postings.last())
+        .or_else(|| postings.last().copied())
         .cloned()
         .ok_or_else(|| Error::NotPosted {
             period: period.key(),

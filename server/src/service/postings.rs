@@ -78,9 +78,12 @@ pub async fn create(s: &Services, actor: &Actor, request: PostingRequest<'_>) ->
         starts_on: &from,
         ends_on: to.as_deref(),
     };
-    postings::create(&s.db, &new, entry)
+    let created = postings::create(&s.db, &new, entry)
         .await
-        .map_err(|e| refused(e, to.as_deref().unwrap_or_default()))
+        .map_err(|e| refused(e, to.as_deref().unwrap_or_default()))?;
+    // Where the cadre reports from is cached with the reporting contexts.
+    s.contexts.invalidate();
+    Ok(created)
 }
 
 /// A posting refused by storage as the service's error.
@@ -106,6 +109,7 @@ pub async fn end(s: &Services, actor: &Actor, id: i64, ends_on: &str) -> Result<
     let ended = postings::set_end(&s.db, id, &actor.unit, &ends_on, entry)
         .await
         .map_err(|e| refused(e, &ends_on))?;
+    s.contexts.invalidate();
     ended.ok_or(Error::PostingNotFound { id })
 }
 

@@ -267,6 +267,7 @@ async fn store(
     let entry = super::audit::entry(s, actor, "users.import", actor.unit.as_str(), String::new());
     match roster::store(&s.db, &rows, &entry).await {
         Ok(users) => {
+            s.contexts.invalidate();
             for (cadre, password) in cadres.iter_mut().zip(passwords) {
                 cadre.password = Some(password);
             }

@@ -51,6 +51,9 @@ const B: &str = "b0000000-0000-4000-8000-000000000002";
 const C: &str = "c0000000-0000-4000-8000-000000000003";
 const D: &str = "d0000000-0000-4000-8000-000000000004";
 const E: &str = "e0000000-0000-4000-8000-000000000005";
+const F: &str = "f0000000-0000-4000-8000-000000000006";
+const G: &str = "a1000000-0000-4000-8000-000000000007";
+const H: &str = "a2000000-0000-4000-8000-000000000008";
 
 fn kind(answer: &Result<Stored, PutError>) -> String {
     match answer {
@@ -122,6 +125,34 @@ async fn one_batch_gives_each_submission_its_own_answer(app: TestApp) {
     assert_eq!(app.count("report_revisions").await, 4);
     assert_eq!(app.count("outcomes").await, 3);
     assert!(reports::get(&app.db, D).await.unwrap().is_none());
+
+    // A batch where no statement fails is written together (new reports in three
+    // statements): the same id twice is a new report then its replay, another content under
+    // it a conflict, another id for a period taken is refused.
+    let f = submission(F, one, "cadre", "weekly:2026-11-02", "f");
+    let batch = [
+        f.clone(),
+        f.clone(),
+        submission(F, one, "cadre", "weekly:2026-11-02", "f, changed without a base"),
+        submission(G, two, "cadre.two", WEEK, "a second report of the week"),
+        submission(H, two, "cadre.two", "weekly:2026-11-02", "h"),
+    ];
+    let refs: Vec<&Submission> = batch.iter().collect();
+    let answers = reports::put_batch(&app.db, &refs).await.unwrap();
+    let kinds: Vec<String> = answers.iter().map(kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "created r1",
+            "replayed r1",
+            "conflict None < r1",
+            &format!("period taken by {B}"),
+            "created r1",
+        ]
+    );
+    assert_eq!(app.count("reports").await, 5);
+    assert_eq!(app.count("report_revisions").await, 6);
+    assert_eq!(app.count("outcomes").await, 5);
 }
 
 async fn a_burst_of_every_kind_of_submission_is_answered_one_by_one(app: TestApp) {
