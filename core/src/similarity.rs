@@ -20,6 +20,30 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     Grams::new(a).similarity(&Grams::new(b))
 }
 
+/// Two field labels at least this similar read as one concept (R3: warned, never refused).
+pub const LABEL_SIMILARITY_THRESHOLD: f64 = 0.7;
+
+/// How alike two field labels read, or `None` when they read as different things: the
+/// same concept with a qualifier (one normalised label contains the other, e.g. 走访户数 /
+/// 入户走访户数, 帮扶户数 / 结对帮扶户数), or a [`similarity`] of at least
+/// [`LABEL_SIMILARITY_THRESHOLD`]. The score is the [`similarity`] either way.
+pub fn labels_alike(a: &str, b: &str) -> Option<f64> {
+    let (short, long) = {
+        let (a, b) = (crate::text::normalise(a), crate::text::normalise(b));
+        if a.chars().count() <= b.chars().count() {
+            (a, b)
+        } else {
+            (b, a)
+        }
+    };
+    if short.is_empty() {
+        return None;
+    }
+    let score = similarity(&short, &long);
+    let qualified = short.chars().count() >= 2 && long.contains(short.as_str());
+    (qualified || score >= LABEL_SIMILARITY_THRESHOLD).then_some(score)
+}
+
 /// A text prepared for comparison once: its normalised characters and their bigrams,
 /// sorted, so comparing two texts is one merge (a draft's outcomes are compared with every
 /// outcome of the last period on each check, in the browser, at every keystroke).
@@ -232,6 +256,28 @@ mod tests {
         };
         assert!(similar_outcome_warnings(&draft, &last).is_empty());
         assert!(similar_outcome_warnings(&draft, &[]).is_empty());
+    }
+
+    #[test]
+    fn labels_with_a_qualifier_read_alike() {
+        for (a, b) in [
+            ("走访户数", "入户走访户数"),
+            ("帮扶户数", "结对帮扶户数"),
+            ("Households visited", "households visited at home"),
+            ("走访户数", "走访户数。"),
+        ] {
+            let score = labels_alike(a, b);
+            assert!(score.is_some(), "{a} / {b}");
+            assert_eq!(score, labels_alike(b, a), "symmetric: {a} / {b}");
+        }
+        for (a, b) in [
+            ("走访户数", "走访人数"),
+            ("走访户数", "联系电话"),
+            ("户", "走访户数"),
+            ("", "走访户数"),
+        ] {
+            assert_eq!(labels_alike(a, b), None, "{a} / {b}");
+        }
     }
 
     proptest! {

@@ -351,6 +351,49 @@ impl Template {
         })
     }
 
+    /// R3, as a warning: one `similar_field` problem for each field whose label reads like an
+    /// earlier field's (see [`crate::similarity::labels_alike`]) without asking the same
+    /// thing by key, concept or label (those are `duplicate_field` errors). The warning names
+    /// the earlier field: if both ask one thing, give them one concept (then the template is
+    /// refused) or keep one.
+    pub fn similar_fields(&self) -> Vec<Problem> {
+        let mut warnings = Vec::new();
+        for (later, field) in self.fields.iter().enumerate() {
+            for other in self.fields.iter().take(later) {
+                let Some(score) = field.reads_like(other) else {
+                    continue;
+                };
+                warnings.push(similar_field_warning(
+                    field.locator(later),
+                    field,
+                    other,
+                    score,
+                ));
+                break;
+            }
+        }
+        warnings
+    }
+
+    /// The field whose labels read most like `label_zh` / `label_en` (see
+    /// [`crate::similarity::labels_alike`]), with the score.
+    pub fn most_like(&self, label_zh: &str, label_en: &str) -> Option<(&Field, f64)> {
+        self.fields
+            .iter()
+            .filter_map(|field| {
+                let zh = crate::similarity::labels_alike(label_zh, &field.label_zh);
+                let en = crate::similarity::labels_alike(label_en, &field.label_en);
+                best_of(zh, en).map(|score| (field, score))
+            })
+            .fold(
+                None,
+                |best: Option<(&Field, f64)>, (field, score)| match best {
+                    Some((_, top)) if top >= score => best,
+                    _ => Some((field, score)),
+                },
+            )
+    }
+
     /// R3: one problem for each field that asks what an earlier field already asks.
     fn check_duplicates(&self, problems: &mut Vec<Problem>) {
         let normalised: Vec<(Option<String>, String, String)> = self
@@ -430,7 +473,51 @@ impl Template {
     }
 }
 
+/// The higher of two likenesses, if any.
+fn best_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The `similar_field` warning: `field` reads like `other`, which it may mean to be.
+pub fn similar_field_warning(at: String, field: &Field, other: &Field, score: f64) -> Problem {
+    let (label, other_label, other_key) = (&field.label_zh, &other.label_zh, &other.key);
+    let percent = (score * 100.0).round();
+    Problem::warning(
+        "similar_field",
+        at,
+        format!(
+            "“{label}”与已有字段“{other_label}”（{other_key}）相似（{percent}%）：如果问的是同一件事，请关联已有字段，不要再问一次"
+        ),
+        format!(
+            "\"{}\" reads like the existing field \"{}\" ({other_key}, {percent}%): if it asks the same thing, link to that field instead of asking again",
+            field.label_en, other.label_en
+        ),
+        json!({ "key": field.key, "existing_key": other_key, "similarity": (score * 100.0).round() / 100.0 }),
+    )
+}
+
 impl Field {
+    /// How alike this field's labels read to `other`'s, when they are alike but not the
+    /// same (a same label is a duplicate, not a likeness).
+    fn reads_like(&self, other: &Field) -> Option<f64> {
+        let same = |a: &str, b: &str| {
+            let a = normalise(a);
+            !a.is_empty() && a == normalise(b)
+        };
+        if self.key == other.key
+            || same(&self.label_zh, &other.label_zh)
+            || same(&self.label_en, &other.label_en)
+        {
+            return None;
+        }
+        let zh = crate::similarity::labels_alike(&self.label_zh, &other.label_zh);
+        let en = crate::similarity::labels_alike(&self.label_en, &other.label_en);
+        best_of(zh, en)
+    }
+
     /// Where a problem with this field is shown: its key, or `fields[i]` when the key
     /// itself is malformed.
     fn locator(&self, index: usize) -> String {

@@ -178,6 +178,7 @@ async fn user_add(args: &UserAddArgs) -> Result<(), String> {
         display_name: args.display_name.clone(),
         role: args.role,
         org_unit: args.unit.clone(),
+        department_id: None,
     };
     let services = Services::new(db.clone(), crate::clock::Clock::system());
     let user = accounts::create(&services, Caller::System("cli"), account)

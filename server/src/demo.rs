@@ -229,6 +229,7 @@ async fn upsert_user(
         display_name: Some(display_name),
         role,
         org_unit: unit,
+        department_id: None,
     };
     let services = Services::new(db.clone(), crate::clock::Clock::system());
     accounts::create(&services, Caller::System("demo"), account)

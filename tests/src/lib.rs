@@ -122,6 +122,11 @@ pub const USERS: &[(&str, Role, &str)] = &[
     ("other.cadre", Role::Cadre, OTHER_TOWNSHIP_VILLAGE),
 ];
 
+/// The organization departments [`TestApp::seed`] makes for the reviewers of [`USERS`], in
+/// that order: the county's (`reviewer`) and the township's (`township.reviewer`).
+pub const COUNTY_DEPARTMENT: i64 = 1;
+pub const TOWNSHIP_DEPARTMENT: i64 = 2;
+
 fn web_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../web"))
 }
@@ -224,6 +229,7 @@ impl TestApp {
             display_name: None,
             role,
             org_unit: unit.to_owned(),
+            department_id: None,
         };
         accounts::create(&self.services, Caller::System("test"), account)
             .await

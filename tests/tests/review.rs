@@ -89,6 +89,7 @@ async fn county_with_a_week_of_reports() -> TestApp {
             display_name: Some((*name).to_owned()),
             role: Role::Cadre,
             org_unit: (*village).to_owned(),
+            department_id: None,
         };
         accounts::create(&app.services, Caller::System("test"), account)
             .await

@@ -53,10 +53,14 @@ pub struct DataNeed {
     pub resolution: Resolution,
     pub created_by: Option<i64>,
     pub created_at: i64,
+    /// The department whose need it is.
+    pub department_id: Option<i64>,
+    /// The outcome category that answers the need (then `field_key` is empty).
+    pub outcome_category: Option<String>,
 }
 
 const COLUMNS: &str = "id, org_unit, department, label_zh, label_en, concept, template_id, \
-     field_key, resolution, created_by, created_at";
+     field_key, resolution, created_by, created_at, department_id, outcome_category";
 
 /// A data need about to be stored.
 #[derive(Debug, Clone)]
@@ -71,12 +75,15 @@ pub struct NewDataNeed {
     pub resolution: Resolution,
     pub created_by: Option<i64>,
     pub created_at: i64,
+    pub department_id: Option<i64>,
+    pub outcome_category: Option<String>,
 }
 
 const INSERT: &str = "INSERT INTO data_needs (org_unit, department, label_zh, label_en, concept, \
-     template_id, field_key, resolution, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     template_id, field_key, resolution, created_by, created_at, department_id, outcome_category) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
      RETURNING id, org_unit, department, label_zh, label_en, concept, template_id, field_key, resolution, \
-     created_by, created_at";
+     created_by, created_at, department_id, outcome_category";
 
 impl NewDataNeed {
     /// The INSERT of this need, returning it as stored, for the caller's transaction.
@@ -102,6 +109,8 @@ impl NewDataNeed {
             .bind(self.resolution.as_str())
             .bind(self.created_by)
             .bind(self.created_at)
+            .bind(self.department_id)
+            .bind(self.outcome_category.as_deref())
     }
 }
 

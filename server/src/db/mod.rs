@@ -20,6 +20,8 @@ pub mod audit;
 pub mod boundaries;
 /// Departments' data needs.
 pub mod data_needs;
+/// Departments, what their needs make visible, their reviews.
+pub mod departments;
 /// The rows of report exports, streamed.
 pub mod exports;
 /// The administrative tree.

@@ -568,6 +568,11 @@ pub struct Filter {
     pub status: Option<ReportStatus>,
     /// Only reports whose latest revision answers a question (and is not reviewed since).
     pub revised: bool,
+    /// Status and `revised` as this reviewing body's reviews make them: a department id, or
+    /// `db::departments::ORGANIZATION`.
+    pub department: Option<i64>,
+    /// Only reports from these subtrees (a department's reach inside `scope`).
+    pub reach: Option<Vec<DivisionCode>>,
 }
 
 /// Where a report stands in the list's order: the tree, then the cadre's name, then
@@ -604,20 +609,60 @@ pub async fn list(
         (String::new(), "~".to_owned()),
         DivisionCode::subtree_bounds,
     );
+    // A reviewing body's status is its own latest review ($13); everyone else's is the row's.
+    let (status, revised) = if filter.department.is_some() {
+        let state = super::departments::state_sql("$13");
+        (
+            format!("($5 IS NULL OR {state} = $5 OR ($5 = 'submitted' AND {state} = 'revised'))"),
+            format!("($6 = 0 OR {state} = 'revised')"),
+        )
+    } else {
+        (
+            // $13 is bound as NULL here: no reviewing body.
+            "($5 IS NULL OR r.status = $5) AND $13 IS NULL".to_owned(),
+            "($6 = 0 OR (r.status = 'submitted' AND v.answers_review_id IS NOT NULL))".to_owned(),
+        )
+    };
     let sql = format!(
-        "{REPORT_SELECT} WHERE r.org_unit >= $1 AND r.org_unit < $2 \
+        "{REPORT_SELECT} WHERE r.org_unit >= $1 AND r.org_unit < $2 {} \
          AND ($3 IS NULL OR r.user_id = $3) AND ($4 IS NULL OR r.period_key = $4) \
-         AND ($5 IS NULL OR r.status = $5) AND ($6 = 0 OR (r.status = 'submitted' AND v.answers_review_id IS NOT NULL)) \
+         AND {status} AND {revised} \
          AND (r.org_unit, u.display_name, u.username, r.period_key, r.id) > ($7, $8, $9, $10, $11) \
-         ORDER BY r.org_unit, u.display_name, u.username, r.period_key, r.id LIMIT $12"
+         ORDER BY r.org_unit, u.display_name, u.username, r.period_key, r.id LIMIT $12",
+        reach_sql(filter.reach.as_deref())
     );
     let a = &window.after;
     on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(&low).bind(&high).bind(filter.user_id).bind(filter.period_key.as_deref())
         .bind(filter.status.map(ReportStatus::as_str)).bind(i64::from(filter.revised))
         .bind(&a.org_unit).bind(&a.display_name).bind(&a.username).bind(&a.period_key).bind(&a.id)
-        .bind(window.fetch())
+        .bind(window.fetch()).bind(filter.department)
         .fetch_all(pool).await)
+}
+
+/// `AND (r.org_unit in one of the subtrees)`, empty when there is no reach. The bounds are
+/// written into the SQL: they come from parsed division codes (digits, and the digit after
+/// `9`, `:`), never from text as given.
+fn reach_sql(reach: Option<&[DivisionCode]>) -> String {
+    let Some(units) = reach else {
+        return String::new();
+    };
+    if units.is_empty() {
+        return "AND 1 = 0".to_owned();
+    }
+    let ranges: Vec<String> = units
+        .iter()
+        .map(|unit| {
+            let (low, high) = unit.subtree_bounds();
+            debug_assert!(
+                low.bytes()
+                    .chain(high.bytes())
+                    .all(|b| b.is_ascii_digit() || b == b':')
+            );
+            format!("(r.org_unit >= '{low}' AND r.org_unit < '{high}')")
+        })
+        .collect();
+    format!("AND ({})", ranges.join(" OR "))
 }
 
 /// Reports for `period_key` of the cadres posted inside `scope` on the local date `day`:

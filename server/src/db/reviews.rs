@@ -20,6 +20,10 @@ pub struct Review {
     /// The question for the cadre (needs_clarification only).
     pub question: Option<String>,
     pub created_at: i64,
+    /// The department the review was made for: each reviews its own part.
+    pub department_id: Option<i64>,
+    /// That department's name.
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
@@ -32,8 +36,9 @@ pub struct Reopening {
     pub created_at: i64,
 }
 
-const REVIEW_SELECT: &str = "SELECT v.id, v.revision, v.reviewer_id, u.username AS reviewer, v.verdict, v.question, v.created_at \
-     FROM reviews v JOIN users u ON u.id = v.reviewer_id";
+const REVIEW_SELECT: &str = "SELECT v.id, v.revision, v.reviewer_id, u.username AS reviewer, v.verdict, v.question, v.created_at, \
+     v.department_id, d.name AS department \
+     FROM reviews v JOIN users u ON u.id = v.reviewer_id LEFT JOIN departments d ON d.id = v.department_id";
 
 #[instrument(skip_all)]
 pub async fn of_report(db: &Db, id: &str) -> Result<Vec<Review>, sqlx::Error> {
@@ -47,17 +52,29 @@ pub async fn reopenings(db: &Db, id: &str) -> Result<Vec<Reopening>, sqlx::Error
     on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_all(pool).await)
 }
 
-/// Stores a review of the report's current revision and sets its status, in one transaction.
-/// `None` when the report does not exist.
+/// A review about to be stored.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReview<'a> {
+    pub reviewer_id: i64,
+    /// The department it is made for.
+    pub department_id: Option<i64>,
+    pub verdict: Verdict,
+    pub question: Option<&'a str>,
+    pub at: i64,
+}
+
+/// Stores a review of the report's current revision and sets the report's overall status,
+/// in one transaction: `needs_clarification` while any department's latest review of this
+/// revision asks a question, else the verdict given. `None` when the report does not exist.
 #[instrument(skip_all)]
-pub async fn review(
-    db: &Db,
-    id: &str,
-    reviewer_id: i64,
-    verdict: Verdict,
-    question: Option<&str>,
-    at: i64,
-) -> Result<Option<Review>, sqlx::Error> {
+pub async fn review(db: &Db, id: &str, new: NewReview<'_>) -> Result<Option<Review>, sqlx::Error> {
+    let NewReview {
+        reviewer_id,
+        department_id,
+        verdict,
+        question,
+        at,
+    } = new;
     let select = format!("{REVIEW_SELECT} WHERE v.id = $1");
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -65,13 +82,20 @@ pub async fn review(
             .bind(id).fetch_optional(&mut *tx).await?;
         let Some(revision) = revision else { return Ok(None) };
         let review_id: i64 = sqlx::query_scalar(
-            "INSERT INTO reviews (report_id, revision, reviewer_id, verdict, question, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO reviews (report_id, revision, reviewer_id, verdict, question, created_at, department_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(id).bind(revision).bind(reviewer_id).bind(verdict.as_str()).bind(question).bind(at)
+        .bind(id).bind(revision).bind(reviewer_id).bind(verdict.as_str()).bind(question).bind(at).bind(department_id)
         .fetch_one(&mut *tx).await?;
+        let open_question: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM reviews v WHERE v.report_id = $1 AND v.revision = $2 \
+             AND v.verdict = 'needs_clarification' AND v.id = (SELECT MAX(w.id) FROM reviews w \
+             WHERE w.report_id = v.report_id AND COALESCE(w.department_id, 0) = COALESCE(v.department_id, 0))",
+        )
+        .bind(id).bind(revision).fetch_one(&mut *tx).await?;
+        let status = if open_question > 0 { ReportStatus::NeedsClarification } else { ReportStatus::from(verdict) };
         sqlx::query("UPDATE reports SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(ReportStatus::from(verdict).as_str()).bind(at).bind(id).execute(&mut *tx).await?;
+            .bind(status.as_str()).bind(at).bind(id).execute(&mut *tx).await?;
         let review: Review = sqlx::query_as(&select).bind(review_id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok(Some(review))

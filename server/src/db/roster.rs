@@ -50,7 +50,7 @@ pub async fn store(
     entry: &audit::Entry,
 ) -> Result<Vec<User>, CreateError> {
     const USER: &str = "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, username, display_name, role, org_unit";
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, username, display_name, role, org_unit, department_id";
     const POSTING: &str = "INSERT INTO postings (user_id, org_unit, starts_on, ends_on, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id";
     let result: Result<Vec<User>, sqlx::Error> = on_pool!(db, pool => async {

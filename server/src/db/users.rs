@@ -16,6 +16,8 @@ pub struct User {
     pub role: Role,
     /// The division code of the unit the user serves or oversees.
     pub org_unit: String,
+    /// The department a reviewer reviews for (see `db::departments`); none for others.
+    pub department_id: Option<i64>,
 }
 
 /// A user with the stored password hash and account state, for login only.
@@ -45,6 +47,8 @@ pub struct NewUser {
     pub role: Role,
     pub org_unit: String,
     pub password_hash: String,
+    /// A reviewer's department.
+    pub department_id: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +59,7 @@ pub enum CreateError {
     Db(#[from] sqlx::Error),
 }
 
-const COLUMNS: &str = "id, username, display_name, role, org_unit";
+const COLUMNS: &str = "id, username, display_name, role, org_unit, department_id";
 
 #[instrument(skip_all)]
 pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>, sqlx::Error> {
@@ -103,6 +107,8 @@ pub struct AccountChange<'a> {
     pub org_unit: Option<&'a str>,
     pub disabled: Option<bool>,
     pub password_hash: Option<&'a str>,
+    /// A reviewer's new department (`Some(None)` clears it: the account is no reviewer).
+    pub department_id: Option<Option<i64>>,
     /// Sign out every device, with nothing else changed.
     pub sign_out: bool,
 }
@@ -130,7 +136,8 @@ pub async fn change(
     const UPDATE: &str = "UPDATE users SET display_name = COALESCE($1, display_name), \
          role = COALESCE($2, role), org_unit = COALESCE($3, org_unit), \
          disabled = COALESCE($4, disabled), password_hash = COALESCE($5, password_hash), \
-         token_version = token_version + $6 WHERE id = $7";
+         token_version = token_version + $6, \
+         department_id = CASE WHEN $8 THEN $9 ELSE department_id END WHERE id = $7";
     on_pool!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let Some(before): Option<Account> = sqlx::query_as(&select).bind(id).fetch_optional(&mut *tx).await? else {
@@ -140,6 +147,7 @@ pub async fn change(
             .bind(change.display_name).bind(change.role.map(Role::as_str)).bind(change.org_unit)
             .bind(change.disabled).bind(change.password_hash)
             .bind(i64::from(change.revokes_tokens())).bind(id)
+            .bind(change.department_id.is_some()).bind(change.department_id.flatten())
             .execute(&mut *tx).await?;
         let after: Account = sqlx::query_as(&select).bind(id).fetch_one(&mut *tx).await?;
         if let Some(entry) = &mut entry {
@@ -157,6 +165,7 @@ fn snapshot(account: &Account) -> String {
     serde_json::json!({
         "username": account.user.username, "display_name": account.user.display_name,
         "role": account.user.role, "org_unit": account.user.org_unit,
+        "department_id": account.user.department_id,
         "disabled": account.disabled, "token_version": account.token_version,
     })
     .to_string()
@@ -178,8 +187,8 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>, sqlx::
 #[instrument(skip_all)]
 pub async fn create(db: &Db, new: &NewUser, mut entry: audit::Entry) -> Result<User, CreateError> {
     let sql = format!(
-        "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+        "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at, department_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
     );
     let result: Result<User, sqlx::Error> = on_pool!(db, pool => async {
         let mut tx = pool.begin_write().await?;
@@ -190,6 +199,7 @@ pub async fn create(db: &Db, new: &NewUser, mut entry: audit::Entry) -> Result<U
             .bind(new.role.as_str())
             .bind(&new.org_unit)
             .bind(entry.at)
+            .bind(new.department_id)
             .fetch_one(&mut *tx)
             .await?;
         entry.target = format!("user:{}", user.id);

@@ -113,6 +113,8 @@ pub struct CurrentReport {
     pub question: Option<String>,
     /// Every question reviewers asked, oldest first.
     pub questions: Vec<QuestionView>,
+    /// The questions not answered yet, grouped by department: one revision answers them all.
+    pub open_questions: Vec<QuestionView>,
 }
 
 mirror! {
@@ -122,7 +124,11 @@ mirror! {
         question: String,
         /// Unix seconds.
         asked_at: i64,
+        /// A later revision exists.
         answered: bool,
+        /// The department that asked.
+        #[schema(example = "县民政局")]
+        department: Option<String>,
     }
 }
 
@@ -139,6 +145,11 @@ impl From<Current> for CurrentReport {
             sealed_on_time: c.sealed_on_time,
             question: c.question,
             questions: c.questions.into_iter().map(QuestionView::from).collect(),
+            open_questions: c
+                .open_questions
+                .into_iter()
+                .map(QuestionView::from)
+                .collect(),
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod boundaries;
 pub mod data_needs;
+pub mod departments;
 pub mod error;
 pub mod exports;
 pub mod extract;
@@ -46,6 +47,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .merge(templates::router())
         .merge(policies::router())
         .merge(data_needs::router())
+        .merge(departments::router())
         .merge(reports::router())
         .merge(me::router())
         .merge(oversight::router())

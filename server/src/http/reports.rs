@@ -87,6 +87,11 @@ mirror! {
         /// The question for the cadre (needs_clarification only).
         question: Option<String>,
         created_at: i64,
+        /// The department the review was made for (each reviews its own part).
+        department_id: Option<i64>,
+        /// That department's name.
+        #[schema(example = "县民政局")]
+        department: Option<String>,
     }
 }
 

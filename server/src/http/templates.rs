@@ -42,6 +42,10 @@ pub struct TemplateView {
     /// The sum of the fields' seconds to fill: the cost of one submission.
     pub seconds_per_submission: u32,
     pub updated_at: i64,
+    /// `similar_field`: a field whose label reads like an earlier field's (走访户数 /
+    /// 入户走访户数), with `details.existing_key`: if both ask one thing, keep one (R3).
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<jianfu_core::Problem>,
 }
 
 impl From<Stored> for TemplateView {
@@ -51,6 +55,7 @@ impl From<Stored> for TemplateView {
             org_unit: stored.row.org_unit,
             name: stored.row.name,
             seconds_per_submission: stored.template.seconds_per_submission(),
+            warnings: stored.template.similar_fields(),
             fields: stored.template.fields,
             updated_at: stored.row.updated_at,
         }

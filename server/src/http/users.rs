@@ -144,14 +144,17 @@ pub struct ChangeRequest {
     pub role: Option<Role>,
     /// A unit inside the admin's subtree.
     pub org_unit: Option<String>,
+    /// A reviewer's department (its unit must contain the reviewer's).
+    pub department_id: Option<i64>,
 }
 
-/// Change a person's name, role or unit (admin of their subtree). A role or unit change
-/// signs them out everywhere.
+/// Change a person's name, role, unit or (a reviewer's) department (admin of their
+/// subtree). A role or unit change signs them out everywhere; a department change takes
+/// effect on their next request. Audited.
 #[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", security(("bearer" = [])),
     params(("username" = String, Path)), request_body = ChangeRequest,
     responses((status = 200, body = AccountView), (status = 403, body = ErrorBody),
-        (status = 404, description = "user_not_found, org_unit_not_found", body = ErrorBody),
+        (status = 404, description = "user_not_found, org_unit_not_found, department_not_found", body = ErrorBody),
         (status = 422, description = "validation_failed, invalid_division_code", body = ErrorBody)))]
 pub async fn change(
     State(state): State<AppState>,
@@ -163,6 +166,7 @@ pub async fn change(
         display_name: request.display_name.as_deref(),
         role: request.role,
         org_unit: request.org_unit.as_deref(),
+        department_id: request.department_id,
     };
     let account = people::change(&state.services, &actor, &username, asked).await?;
     Ok(axum::Json(account.into()))
@@ -186,6 +190,10 @@ pub struct UserRequest {
     /// The division code of the user's unit: a village for a cadre.
     #[schema(example = "130928101201")]
     pub org_unit: String,
+    /// A reviewer's department (`GET /api/v1/departments`), whose unit contains theirs;
+    /// by default their unit's organization department, which sees whole reports. Only
+    /// reviewers belong to a department.
+    pub department_id: Option<i64>,
 }
 
 /// Create a user (admin, inside the admin's subtree).
@@ -193,7 +201,7 @@ pub struct UserRequest {
     responses(
         (status = 201, body = UserView),
         (status = 403, description = "forbidden_role, out_of_scope", body = ErrorBody),
-        (status = 404, description = "org_unit_not_found", body = ErrorBody),
+        (status = 404, description = "org_unit_not_found, department_not_found", body = ErrorBody),
         (status = 409, description = "username_taken", body = ErrorBody),
         (status = 422, description = "validation_failed, invalid_division_code", body = ErrorBody),
     ))]
@@ -208,6 +216,7 @@ pub async fn create(
         display_name: request.display_name,
         role: request.role,
         org_unit: request.org_unit,
+        department_id: request.department_id,
     };
     let user = accounts::create(&state.services, Caller::Actor(&actor), account).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))

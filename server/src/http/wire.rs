@@ -131,5 +131,7 @@ mirror! {
         /// The division code of the unit the user serves or oversees.
         #[schema(example = "130928101201")]
         org_unit: String,
+        /// A reviewer's department; null for cadres and admins.
+        department_id: Option<i64>,
     }
 }

@@ -34,6 +34,8 @@ pub struct NewAccount {
     pub role: Role,
     /// The division code of the user's unit: a village for a cadre.
     pub org_unit: String,
+    /// A reviewer's department; by default their unit's organization department.
+    pub department_id: Option<i64>,
 }
 
 fn check_username(username: &str) -> Result<()> {
@@ -92,7 +94,15 @@ pub async fn create(s: &Services, caller: Caller<'_>, account: NewAccount) -> Re
     if org_units::get(&s.db, &unit).await?.is_none() {
         return Err(Error::OrgUnitNotFound(unit));
     }
+    let actor = match caller {
+        Caller::Actor(actor) => Some(actor),
+        Caller::System(_) => None,
+    };
+    let department_id =
+        super::departments::for_account(s, actor, account.role, &unit, account.department_id)
+            .await?;
     let new = NewUser {
+        department_id,
         username,
         display_name,
         role: account.role,

@@ -120,8 +120,9 @@ pub async fn grid(
     let by_cadre = matches!(code.level(), Level::Township | Level::Village);
     let mut units: BTreeMap<String, (String, Vec<Counts>)> = BTreeMap::new();
     let mut cadres: BTreeMap<(String, String, String), CadreRow> = BTreeMap::new();
+    let view = super::departments::View::of(s, actor).await?;
     for (column, info) in periods.iter().enumerate() {
-        let figures = completeness::compute(s, &code, &info.period).await?;
+        let figures = view.completeness(completeness::compute(s, &code, &info.period).await?);
         if by_cadre {
             for (person, status) in figures.everyone {
                 let key = (

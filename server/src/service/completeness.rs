@@ -108,7 +108,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, status: PeriodStatus) {
+    pub(crate) fn add(&mut self, status: PeriodStatus) {
         self.expected += 1;
         match status {
             PeriodStatus::OnTime => self.on_time += 1,
@@ -166,7 +166,8 @@ pub async fn of_unit(
         Some(key) => parse_period(key)?,
         None => policy::required(s, &unit).await?.current(s.clock.now()),
     };
-    compute(s, &unit, &period).await
+    let view = super::departments::View::of(s, actor).await?;
+    Ok(view.completeness(compute(s, &unit, &period).await?))
 }
 
 /// Completeness of `period` inside `unit`, for whoever may see it.

@@ -79,6 +79,8 @@ pub enum Error {
     EmergencyNotFound { id: i64 },
     #[error("no posting {id} in your subtree")]
     PostingNotFound { id: i64 },
+    #[error("no department {id}")]
+    DepartmentNotFound { id: i64 },
     #[error("no policy on {unit} or its ancestors")]
     PolicyNotFound { unit: DivisionCode },
 
@@ -96,6 +98,13 @@ pub enum Error {
         error_count: usize,
         errors: Vec<LineError>,
     },
+    #[error("{} already has the department {:?}", .existing.org_unit, .existing.name)]
+    DepartmentExists {
+        existing: Box<crate::db::departments::Department>,
+    },
+    /// A department reviewer asked for a report none of the department's needs reach.
+    #[error("the department {department} receives nothing from {village}")]
+    NotReceived { department: String, village: String },
     #[error("the username {username:?} is taken")]
     UsernameTaken { username: String },
     #[error("{username} is a {role}, not a cadre")]
@@ -136,6 +145,8 @@ pub enum Error {
         label_zh: String,
         label_en: String,
         fields: Vec<String>,
+        /// The field whose labels read most like the need's: key, label, similarity.
+        similar: Option<Box<(String, String, f64)>>,
     },
 
     // ------------------------------------------------------------ reports

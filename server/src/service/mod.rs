@@ -27,6 +27,8 @@ pub mod completeness;
 pub mod context;
 /// Departments' data needs, linked to existing fields or added within budget (R3, R5).
 pub mod data_needs;
+/// Departments (一表通): what each department sees of a report, its reviews, its burden.
+pub mod departments;
 /// Emergencies: a reason, at most 14 days, a shorter cadence while they last (R1).
 pub mod emergencies;
 mod error;
@@ -106,6 +108,8 @@ pub struct Actor {
     pub unit: DivisionCode,
     /// Named in the audit log.
     pub username: String,
+    /// A reviewer's department: what of each report they see and review.
+    pub department: Option<i64>,
 }
 
 impl Actor {

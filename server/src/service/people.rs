@@ -10,7 +10,7 @@ use crate::db::org_units;
 use crate::db::page::{Page, Window};
 use crate::db::users::{self, Account, AccountChange};
 use jianfu_core::text::TextRule;
-use jianfu_core::{Problem, Role};
+use jianfu_core::{DivisionCode, Problem, Role};
 use serde_json::json;
 
 /// The filters of the people list, as given.
@@ -158,6 +158,8 @@ pub struct Change<'a> {
     pub display_name: Option<&'a str>,
     pub role: Option<Role>,
     pub org_unit: Option<&'a str>,
+    /// A reviewer's department.
+    pub department_id: Option<i64>,
 }
 
 /// Changes `username`'s name, role or unit (inside the admin's subtree).
@@ -182,11 +184,33 @@ pub async fn change(
             return Err(Error::OrgUnitNotFound(unit.clone()));
         }
     }
+    // The department follows the role and unit as they will be: named, kept (when it
+    // still contains the unit), the unit's organization department, or none.
+    let role = asked.role.unwrap_or(user.role);
+    let new_unit = match &unit {
+        Some(unit) => unit.clone(),
+        None => parse_code(&user.org_unit, "org_unit")?,
+    };
+    let kept = match (asked.department_id, user.department_id, role) {
+        (None, Some(kept), Role::Reviewer) => crate::db::departments::get(&s.db, kept)
+            .await?
+            .filter(|d| DivisionCode::parse(&d.org_unit).is_ok_and(|home| home.contains(&new_unit)))
+            .map(|d| d.id),
+        _ => None,
+    };
+    let department_id = match kept {
+        Some(kept) => Some(kept),
+        None => {
+            super::departments::for_account(s, Some(actor), role, &new_unit, asked.department_id)
+                .await?
+        }
+    };
     let unit_text = unit.map(|u| u.to_string());
     let change = AccountChange {
         display_name: display_name.as_deref(),
         role: asked.role,
         org_unit: unit_text.as_deref(),
+        department_id: (department_id != user.department_id).then_some(department_id),
         ..AccountChange::default()
     };
     apply(s, actor, &user, &change, "users.change").await

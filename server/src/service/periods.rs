@@ -165,6 +165,9 @@ pub struct CurrentReport {
     pub question: Option<String>,
     /// Every question reviewers asked, oldest first.
     pub questions: Vec<Question>,
+    /// The questions no revision has answered yet, grouped by department (by name, then
+    /// oldest first): one revision answers them all.
+    pub open_questions: Vec<Question>,
 }
 
 /// A reviewer's question and whether a revision has answered it.
@@ -173,7 +176,10 @@ pub struct Question {
     pub id: i64,
     pub question: String,
     pub asked_at: i64,
+    /// A later revision exists: the cadre's next revision answers every open question.
     pub answered: bool,
+    /// The department that asked.
+    pub department: Option<String>,
 }
 
 /// Everything needed to write one period's report offline.
@@ -250,12 +256,16 @@ async fn current_report(s: &Services, id: &str) -> Result<CurrentReport> {
         .into_iter()
         .filter(|r| r.verdict == Verdict::NeedsClarification)
         .map(|r| Question {
-            answered: revisions.iter().any(|v| v.answers_review_id == Some(r.id)),
+            answered: r.revision < row.revision,
             id: r.id,
             question: r.question.unwrap_or_default(),
             asked_at: r.created_at,
+            department: r.department,
         })
         .collect();
+    let mut open_questions: Vec<Question> =
+        questions.iter().filter(|q| !q.answered).cloned().collect();
+    open_questions.sort_by(|a, b| (&a.department, a.id).cmp(&(&b.department, b.id)));
     let question = (row.status == ReportStatus::NeedsClarification)
         .then(|| questions.last().map(|q| q.question.clone()))
         .flatten();
@@ -270,5 +280,6 @@ async fn current_report(s: &Services, id: &str) -> Result<CurrentReport> {
         sealed_on_time: row.sealed_on_time,
         question,
         questions,
+        open_questions,
     })
 }

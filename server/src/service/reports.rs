@@ -286,9 +286,18 @@ async fn continued_of(
     Ok(found)
 }
 
-/// One report with its revisions, reviews and reopenings.
+/// One report with its revisions, reviews and reopenings — for a department's reviewer,
+/// only its part (`departments::View`).
 pub async fn read(s: &Services, actor: &Actor, id: &str) -> Result<Detail> {
     let report = readable(s, actor, id).await?;
+    let view = super::departments::View::of(s, actor).await?;
+    view.require_receives(&report.org_unit)?;
+    let mut detail = read_whole(s, report).await?;
+    view.detail(s, &mut detail).await?;
+    Ok(detail)
+}
+
+async fn read_whole(s: &Services, report: ReportRow) -> Result<Detail> {
     let revisions = reports::revisions(&s.db, &report.id)
         .await?
         .into_iter()
@@ -370,8 +379,15 @@ pub async fn list(
         after,
         limit: super::page_limit(query.limit)?,
     };
+    let view = super::departments::View::of(s, actor).await?;
+    if let Some(scope) = &filter.scope {
+        filter.reach = view.reach(scope);
+    }
+    filter.department = view.reviewing_body();
     let rows = reports::list(&s.db, &filter, &window).await?;
-    Ok(window.page(rows, |r| encode_cursor(&Position::from(r))))
+    let mut page = window.page(rows, |r| encode_cursor(&Position::from(r)));
+    view.statuses(s, &mut page.items).await?;
+    Ok(page)
 }
 
 /// A list position as an opaque, URL-safe cursor (hex of its JSON).

@@ -23,6 +23,8 @@ pub async fn review(
 ) -> Result<Review> {
     actor.require_role(&[Role::Reviewer])?;
     let row = readable(s, actor, id).await?;
+    let view = super::departments::View::of(s, actor).await?;
+    view.require_receives(&row.org_unit)?;
     let verdict = verdict.parse::<Verdict>().map_err(|e| {
         Error::invalid(Problem::error(
             "unknown_verdict",
@@ -58,16 +60,16 @@ pub async fn review(
             )));
         }
     };
-    reviews::review(
-        &s.db,
-        &row.id,
-        actor.id,
+    let new = reviews::NewReview {
+        reviewer_id: actor.id,
+        department_id: view.department_id(),
         verdict,
-        question.as_deref(),
-        s.clock.now(),
-    )
-    .await?
-    .ok_or_else(|| Error::internal("the reviewed report vanished"))
+        question: question.as_deref(),
+        at: s.clock.now(),
+    };
+    reviews::review(&s.db, &row.id, new)
+        .await?
+        .ok_or_else(|| Error::internal("the reviewed report vanished"))
 }
 
 /// Reopen a locked report for revisions for `days` days (reviewers of its subtree). Audited.

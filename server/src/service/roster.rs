@@ -252,6 +252,7 @@ async fn store(
                     .map(|p| p.org_unit.clone())
                     .unwrap_or_default(),
                 password_hash,
+                department_id: None,
             },
             postings: cadre
                 .postings

@@ -82,5 +82,6 @@ pub async fn actor(s: &Services, claims: &Claims) -> Result<Actor> {
         role: account.user.role,
         unit,
         username: account.user.username.clone(),
+        department: account.user.department_id,
     })
 }

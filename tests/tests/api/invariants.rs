@@ -114,7 +114,7 @@ async fn two_fields_that_fit_alone_never_both_join_a_full_template(app: TestApp)
     for i in 0..TRIES {
         let (id, township) = template_on_township(&app, &s.admin, i, 60).await;
         let need = |key: &str, zh: &str, en: &str| {
-            json!({ "org_unit": township, "department": "民政局", "label_zh": zh, "label_en": en,
+            json!({ "org_unit": township, "department_id": jianfu_tests::COUNTY_DEPARTMENT, "label_zh": zh, "label_en": en,
                     "field": field(key, zh, en, &json!({"type": "number", "min": 0, "max": 99}), 40) })
         };
         let (elderly, wells) = (

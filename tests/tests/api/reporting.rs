@@ -350,7 +350,7 @@ async fn data_needs_link_to_existing_fields_and_add_only_within_budget(app: Test
         app.post_json(
             "/api/v1/data-needs",
             Some(&s.admin),
-            &json!({ "org_unit": COUNTY, "department": "民政局", "label_zh": "走访户数", "label_en": "Visits" }),
+            &json!({ "org_unit": COUNTY, "department_id": jianfu_tests::COUNTY_DEPARTMENT, "label_zh": "走访户数", "label_en": "Visits" }),
         )
         .await,
         StatusCode::CREATED,
@@ -363,7 +363,7 @@ async fn data_needs_link_to_existing_fields_and_add_only_within_budget(app: Test
         app.post_json(
             "/api/v1/data-needs",
             Some(&s.admin),
-            &json!({ "org_unit": COUNTY, "department": "农业局", "label_zh": "秋粮播种面积", "label_en": "Autumn sowing area" }),
+            &json!({ "org_unit": COUNTY, "department_id": jianfu_tests::COUNTY_DEPARTMENT, "label_zh": "秋粮播种面积", "label_en": "Autumn sowing area" }),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -372,7 +372,7 @@ async fn data_needs_link_to_existing_fields_and_add_only_within_budget(app: Test
     .await;
     // A new field that fits: 780 + 60 = 840 s → 60.87 min/month > 60: refused.
     let need = |seconds: u32| {
-        json!({ "org_unit": COUNTY, "department": "农业局", "label_zh": "秋粮播种面积", "label_en": "Autumn sowing area",
+        json!({ "org_unit": COUNTY, "department_id": jianfu_tests::COUNTY_DEPARTMENT, "label_zh": "秋粮播种面积", "label_en": "Autumn sowing area",
                 "field": field("sowing", "秋粮播种面积", "Autumn sowing area", &json!({"type": "number", "min": 0, "max": 100_000}), seconds) })
     };
     let body = expect_error(

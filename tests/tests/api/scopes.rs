@@ -264,14 +264,22 @@ async fn every_role_meets_the_right_door(app: TestApp) {
         )
     };
     let emergency = |unit: &str| Some(json!({"org_unit": unit, "reason": "暴雨", "days": 3}));
+    // A township admin names the township's department; everyone else the county's.
+    let department = |unit: &str| {
+        if unit == TOWNSHIP {
+            jianfu_tests::TOWNSHIP_DEPARTMENT
+        } else {
+            jianfu_tests::COUNTY_DEPARTMENT
+        }
+    };
     let need = |unit: &str| {
         Some(
-            json!({"org_unit": unit, "department": "民政局", "label_zh": "小结", "label_en": "Summary", "concept": "summary"}),
+            json!({"org_unit": unit, "department_id": department(unit), "label_zh": "小结", "label_en": "Summary", "concept": "summary"}),
         )
     };
     let new_field_need = |unit: &str| {
         Some(
-            json!({"org_unit": unit, "department": "民政局", "label_zh": "走访低保户数",
+            json!({"org_unit": unit, "department_id": department(unit), "label_zh": "走访低保户数",
         "label_en": "Low-income households visited", "concept": "low_income_visits",
         "field": {"key": "low_income_visits", "label_zh": "走访低保户数", "label_en": "Low-income households visited",
             "type": "number", "min": 0, "max": 500, "integer": true, "required": false, "seconds_to_fill": 20}}),

@@ -131,6 +131,12 @@ error_codes! {
     InvalidBoundary = ("invalid_boundary", UNPROCESSABLE_ENTITY, "边界不是有效的 GeoJSON 多边形", "the boundary is not a valid GeoJSON polygon"),
     /// A data need matches no field and brings no field to add.
     DataNeedUnmatched = ("data_need_unmatched", UNPROCESSABLE_ENTITY, "模板中没有对应字段，请提供新字段的定义", "no field answers this need; supply a field to add"),
+    /// No department has this id (or none in your subtree).
+    DepartmentNotFound = ("department_not_found", NOT_FOUND, "没有这个部门", "no such department"),
+    /// The unit already has a department of this name; `details.existing` names it.
+    DepartmentExists = ("department_exists", CONFLICT, "该单位已有同名部门", "the unit already has a department of this name"),
+    /// The report's part is not the reviewer's department's: none of its data needs reach this village.
+    NotReceived = ("not_received", FORBIDDEN, "该报告不含本部门所需的内容", "this report holds nothing your department asked for"),
     /// The report id is not a UUID.
     InvalidReportId = ("invalid_report_id", UNPROCESSABLE_ENTITY, "报告编号必须是 UUID", "the report id must be a UUID"),
     /// The report's content fails its checks; `details.problems` lists each (code, field, messages).

@@ -116,6 +116,24 @@ impl From<Error> for ApiError {
                     format!("no policy on {unit} or any of its ancestors"),
                 )
                 .details(json!({ "unit": unit })),
+            Error::DepartmentNotFound { id } => ApiError::new(C::DepartmentNotFound)
+                .message(
+                    format!("您的管辖范围内没有编号为 {id} 的部门"),
+                    format!("no department has the id {id} in your subtree"),
+                )
+                .details(json!({ "field": "department_id", "id": id })),
+            Error::DepartmentExists { existing } => ApiError::new(C::DepartmentExists)
+                .message(
+                    format!("{} 已有名为“{}”的部门", existing.org_unit, existing.name),
+                    format!("{} already has a department named {:?}", existing.org_unit, existing.name),
+                )
+                .details(json!({ "existing": existing })),
+            Error::NotReceived { department, village } => ApiError::new(C::NotReceived)
+                .message(
+                    format!("{department}的数据需求不涉及 {village}，这份报告没有需要本部门查看或审核的内容"),
+                    format!("none of {department}'s data needs reach {village}: this report holds nothing for your department"),
+                )
+                .details(json!({ "department": department, "village": village })),
             Error::OrgUnitExists(code) => {
                 ApiError::new(C::OrgUnitExists).details(json!({ "code": code }))
             }
@@ -206,12 +224,22 @@ impl From<Error> for ApiError {
                 label_zh,
                 label_en,
                 fields,
-            } => ApiError::new(C::DataNeedUnmatched)
-                .message(
-                    format!("模板 {template_id} 中没有与“{label_zh}”对应的字段；请提供要新增的字段"),
-                    format!("no field of template {template_id} answers {label_en:?}; supply the field to add"),
-                )
-                .details(json!({ "template_id": template_id, "fields": fields })),
+                similar,
+            } => {
+                let hint = similar.as_deref().map(|(key, label, _)| {
+                    (format!("；已有字段“{label}”（{key}）与之相似，如问的是同一件事，请用 field_key 关联它"),
+                     format!("; the existing field {key} ({label}) reads alike: if it asks the same thing, link it with field_key"))
+                });
+                let (hint_zh, hint_en) = hint.unwrap_or_default();
+                ApiError::new(C::DataNeedUnmatched)
+                    .message(
+                        format!("模板 {template_id} 中没有与“{label_zh}”对应的字段；请提供要新增的字段{hint_zh}"),
+                        format!("no field of template {template_id} answers {label_en:?}; supply the field to add{hint_en}"),
+                    )
+                    .details(json!({ "template_id": template_id, "fields": fields,
+                        "similar": similar.map(|b| { let (key, label_zh, score) = *b; json!({
+                            "key": key, "label_zh": label_zh, "similarity": (score * 100.0).round() / 100.0 }) }) }))
+            }
             Error::ReportInvalid(problems) => ApiError::from_problems(C::ReportInvalid, &problems),
             Error::PeriodKindMismatch {
                 village,

@@ -10,6 +10,7 @@ use super::words::Lang;
 use super::xlsx::XlsxBook;
 use crate::db::Db;
 use crate::db::exports::{self, ExportRow, Range};
+use crate::service::departments::View;
 use crate::service::policy::Policies;
 use crate::service::{Actor, Error, Result, Services, parse_date};
 use bytes::Bytes;
@@ -17,6 +18,7 @@ use jianfu_core::report::ReportContent;
 use jianfu_core::{Problem, Role};
 use serde_json::json;
 use std::io;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -49,6 +51,8 @@ pub struct ReportsExport {
     range: Range,
     lang: Lang,
     layout: Layout,
+    /// What the caller sees: a department's reviewer, only its part (`departments::View`).
+    view: Arc<View>,
 }
 
 /// How many batches of rows wait between the database and the writer.
@@ -80,7 +84,13 @@ pub async fn reports(
         }
     }
     let policies = Policies::governing(s, &scope).await?;
+    let view = View::of(s, actor).await?;
+    let mut layout = Layout::new(policies, lang);
+    if let Some(fields) = view.all_fields() {
+        layout.keep_fields(&fields);
+    }
     Ok(ReportsExport {
+        view: Arc::new(view),
         db: s.db.clone(),
         range: Range {
             scope,
@@ -88,7 +98,7 @@ pub async fn reports(
             to: to.map(|d| d.to_string()),
         },
         lang,
-        layout: Layout::new(policies, lang),
+        layout,
     })
 }
 
@@ -130,6 +140,7 @@ impl ReportsExport {
             })
             .map_err(Error::internal)?;
         let mut writer = CsvWriter {
+            view: &self.view,
             layout: &mut self.layout,
             table,
             sheet,
@@ -154,9 +165,12 @@ impl ReportsExport {
     pub async fn xlsx(self) -> Result<std::fs::File> {
         let (rows, reader) = read(&self.db, &self.range);
         let ReportsExport {
-            mut layout, lang, ..
+            mut layout,
+            lang,
+            view,
+            ..
         } = self;
-        let written = tokio::task::spawn_blocking(move || workbook(&mut layout, lang, rows))
+        let written = tokio::task::spawn_blocking(move || workbook(&view, &mut layout, lang, rows))
             .await
             .map_err(Error::internal)?;
         finished(reader).await?;
@@ -183,6 +197,7 @@ fn read(
 
 /// Writes each batch of rows into the CSV, and hands each full chunk on.
 struct CsvWriter<'a> {
+    view: &'a View,
     layout: &'a mut Layout,
     table: Table,
     sheet: CsvSheet,
@@ -194,14 +209,17 @@ struct CsvWriter<'a> {
 impl CsvWriter<'_> {
     fn write(&mut self, batch: &[ExportRow]) -> Result<()> {
         for row in batch {
+            if !self.view.receives(&row.org_unit) {
+                continue;
+            }
             match self.table {
                 Table::Reports => {
-                    let counted: Counted = content(row)?;
+                    let counted: Counted = content(self.view, row)?;
                     self.sheet
                         .row(&self.layout.report_row(row, (&counted).into()))
                 }
                 Table::Outcomes => {
-                    let content: ReportContent = content(row)?;
+                    let content: ReportContent = content(self.view, row)?;
                     let sheet = &mut self.sheet;
                     self.layout
                         .outcome_rows(row, &content)
@@ -240,13 +258,21 @@ async fn finished(reader: JoinHandle<Result<(), sqlx::Error>>) -> Result<()> {
         .map_err(Error::Storage)
 }
 
-fn content<T: serde::de::DeserializeOwned>(row: &ExportRow) -> Result<T> {
-    serde_json::from_str(&row.content)
-        .map_err(|e| Error::internal(format!("stored report {} does not parse: {e}", row.id)))
+/// A row's content as the caller may see it.
+fn content<T: serde::de::DeserializeOwned>(view: &View, row: &ExportRow) -> Result<T> {
+    let bad = |e: serde_json::Error| {
+        Error::internal(format!("stored report {} does not parse: {e}", row.id))
+    };
+    if !view.is_partial() {
+        return serde_json::from_str(&row.content).map_err(bad);
+    }
+    let whole: serde_json::Value = serde_json::from_str(&row.content).map_err(bad)?;
+    serde_json::from_value(view.content(&row.org_unit, whole)).map_err(bad)
 }
 
 /// Both sheets, row by row as the batches arrive (blocking: runs off the async workers).
 fn workbook(
+    view: &View,
     layout: &mut Layout,
     lang: Lang,
     mut rows: mpsc::Receiver<Vec<ExportRow>>,
@@ -255,8 +281,8 @@ fn workbook(
     book.header(0, &layout.report_headers())?;
     book.header(1, &layout.outcome_headers())?;
     while let Some(batch) = rows.blocking_recv() {
-        for row in &batch {
-            let content: ReportContent = content(row)?;
+        for row in batch.iter().filter(|r| view.receives(&r.org_unit)) {
+            let content: ReportContent = content(view, row)?;
             book.row(0, &layout.report_row(row, (&content).into()))?;
             for cells in layout.outcome_rows(row, &content) {
                 book.row(1, &cells)?;

@@ -138,6 +138,11 @@ impl Layout {
         }
     }
 
+    /// Only the template fields of `keys` as columns (a department's part).
+    pub fn keep_fields(&mut self, keys: &std::collections::BTreeSet<String>) {
+        self.fields.retain(|f| keys.contains(&f.key));
+    }
+
     /// The headers of the report table.
     pub fn report_headers(&self) -> Vec<String> {
         let l = self.lang;
