@@ -2,6 +2,7 @@
 
 mod auth;
 mod backoffice;
+mod departments;
 mod devices;
 mod errors;
 mod exports;

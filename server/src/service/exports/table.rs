@@ -98,6 +98,8 @@ pub struct Layout {
     zone: Option<String>,
     /// The last village looked up and its time zone (rows come village by village).
     last: Option<(String, TimeZone, String)>,
+    /// Whether the days in the village are shown (not in a department's part).
+    days_in_village: bool,
 }
 
 impl Layout {
@@ -135,12 +137,15 @@ impl Layout {
             policies,
             zone,
             last: None,
+            days_in_village: true,
         }
     }
 
-    /// Only the template fields of `keys` as columns (a department's part).
+    /// Only the template fields of `keys` as columns, and no days in the village (a
+    /// department's part: the frame and the fields answering its needs).
     pub fn keep_fields(&mut self, keys: &std::collections::BTreeSet<String>) {
         self.fields.retain(|f| keys.contains(&f.key));
+        self.days_in_village = false;
     }
 
     /// The headers of the report table.
@@ -176,7 +181,9 @@ impl Layout {
         }
         headers.push(l.pick("成果数", "outcomes").to_owned());
         headers.extend(self.fields.iter().map(|f| f.label.clone()));
-        headers.push(l.pick("在村天数", "days in village").to_owned());
+        if self.days_in_village {
+            headers.push(l.pick("在村天数", "days in village").to_owned());
+        }
         headers
     }
 
@@ -265,11 +272,13 @@ impl Layout {
                     .map_or(Cell::Empty, |v| value(v, l)),
             );
         }
-        cells.push(
-            content
-                .days_in_village
-                .map_or(Cell::Empty, |d| Cell::int(i64::from(d))),
-        );
+        if self.days_in_village {
+            cells.push(
+                content
+                    .days_in_village
+                    .map_or(Cell::Empty, |d| Cell::int(i64::from(d))),
+            );
+        }
         cells
     }
 
