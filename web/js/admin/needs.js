@@ -1,7 +1,9 @@
 // Departments' data needs (R3, R5): a department asks for a piece of information; if the
 // template in force already asks it, the need is linked to that field (the cadre reports
 // it once); otherwise the field the admin describes is added, only within every budget.
-// The page says which happened, and lists the needs registered so far.
+// The page says which happened, and lists the needs registered so far. A need belongs to
+// a department (issue 13): the one named here, on the same line of the tree as the unit,
+// made first (audited, `POST /departments`) when the unit has none of that name yet.
 
 import { api } from "../api.js";
 import { t } from "../i18n.js";
@@ -52,6 +54,15 @@ function drawResult() {
   );
 }
 
+/** The id of the department `name` for a need on `unit`, made if there is none yet. */
+async function departmentId(name, unit) {
+  const departments = await fetchAll("/departments");
+  const found = departments.find((d) => d.name === name.trim() && (unit.startsWith(d.org_unit) || d.org_unit.startsWith(unit)));
+  if (found) return found.id;
+  const made = await api("/departments", { method: "POST", body: { org_unit: unit, name } });
+  return made.id;
+}
+
 async function load() {
   state.needs = await fetchAll("/data-needs");
   drawList();
@@ -87,7 +98,7 @@ function needForm() {
     event.preventDefault();
     clearRefusal(form);
     const v = readForm(form);
-    const body = { org_unit: v.org_unit, department: v.department, label_zh: v.label_zh, label_en: v.label_en };
+    const body = { org_unit: v.org_unit, label_zh: v.label_zh, label_en: v.label_en };
     if (v.concept) body.concept = v.concept;
     const row = fieldBox.querySelector("fieldset");
     if (adding.checked && row) body.field = readRow(row);
@@ -95,6 +106,13 @@ function needForm() {
     drawResult();
     feedback(line, "busy", "ui.saving");
     try {
+      try {
+        body.department_id = await departmentId(v.department, v.org_unit);
+      } catch (err) {
+        refuse(form, err, line, { validation_failed: "department", department_exists: "department", out_of_scope: "org_unit",
+          org_unit_not_found: "org_unit", invalid_division_code: "org_unit" });
+        return;
+      }
       state.last = await api("/data-needs", { method: "POST", body });
       feedback(line, "", "");
       drawResult();
