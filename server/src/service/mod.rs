@@ -5,7 +5,7 @@
 use crate::clock::Clock;
 use crate::db::Db;
 use jianfu_core::period::Period;
-use jianfu_core::text::{self, TextRule};
+use jianfu_core::text::TextRule;
 use jianfu_core::{DivisionCode, Problem, Role};
 use jiff::civil::Date;
 use serde_json::json;
@@ -176,13 +176,33 @@ pub fn parse_date(text: &str, field: &str) -> Result<Date> {
 
 /// Free text under the one text rule of `core` (no control characters, trimmed, a length
 /// in characters).
+/// Messages name the field as a person would read it on the page (“问题”, "question").
 pub fn clean_text(field: &str, value: &str, rule: TextRule) -> Result<String> {
-    text::clean(field, value, rule).map_err(|mut problem| {
-        if let Some(details) = problem.details.as_object_mut() {
-            details.insert("field".to_owned(), json!(field));
-        }
-        Error::invalid(problem)
-    })
+    let (zh, en) = field_names(field);
+    rule.apply(value)
+        .map_err(|e| e.to_problem(field, &format!("“{zh}”"), &format!("\"{en}\"")))
+        .map_err(|mut problem| {
+            if let Some(details) = problem.details.as_object_mut() {
+                details.insert("field".to_owned(), json!(field));
+            }
+            Error::invalid(problem)
+        })
+}
+
+/// The Chinese and English names of the free-text fields the API takes.
+fn field_names(field: &str) -> (&str, &str) {
+    match field {
+        "question" => ("问题", "question"),
+        "reason" => ("原因", "reason"),
+        "note" => ("备注", "note"),
+        "name" => ("名称", "name"),
+        "display_name" => ("姓名", "name"),
+        "label_zh" => ("中文名称", "Chinese label"),
+        "label_en" => ("英文名称", "English label"),
+        "concept" => ("概念", "concept"),
+        "outcome_category" => ("成果类别", "outcome category"),
+        other => (other, other),
+    }
 }
 
 /// The default and the largest page of every list.

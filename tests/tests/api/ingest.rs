@@ -133,7 +133,13 @@ async fn one_batch_gives_each_submission_its_own_answer(app: TestApp) {
     let batch = [
         f.clone(),
         f.clone(),
-        submission(F, one, "cadre", "weekly:2026-11-02", "f, changed without a base"),
+        submission(
+            F,
+            one,
+            "cadre",
+            "weekly:2026-11-02",
+            "f, changed without a base",
+        ),
         submission(G, two, "cadre.two", WEEK, "a second report of the week"),
         submission(H, two, "cadre.two", "weekly:2026-11-02", "h"),
     ];

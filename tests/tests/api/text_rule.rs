@@ -197,6 +197,30 @@ async fn every_text_field_refuses_control_characters(app: TestApp) {
         }
     }
     assert_eq!(stored(&app).await, before, "nothing stored by any refusal");
+    // The Chinese message names the field as the page does, not by its JSON key.
+    let body = expect_error(
+        app.post_json(
+            &format!("/api/v1/reports/{REPORT_ID}/reviews"),
+            Some(&s.reviewer),
+            &json!({ "verdict": "needs_clarification", "question": "走访\u{7}了几户？" }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let zh = body["message_zh"].as_str().unwrap();
+    assert!(
+        zh.starts_with("“问题”") && !zh.contains("question"),
+        "{body}"
+    );
+    assert!(
+        body["message_en"]
+            .as_str()
+            .unwrap()
+            .starts_with("\"question\""),
+        "{body}"
+    );
     // Where a text may span lines, a line break is kept; where it may not, it is refused.
     let note = json!({ "username": "cadre", "kind": "leave", "starts_on": "2026-12-01",
                        "ends_on": "2026-12-02", "note": "上午在县里开会\r\n下午回村" });
