@@ -8,7 +8,10 @@ use jianfu_tests::{COUNTY, StatusCode, TestApp, VILLAGE, expect_error, on_both_e
 use reqwest::Method;
 use serde_json::{Value, json};
 
-on_both_engines!(every_text_field_refuses_control_characters);
+on_both_engines!(
+    every_text_field_refuses_control_characters,
+    a_refusal_names_the_field_as_the_page_does
+);
 
 const REPORT_ID: &str = "6f1c1c0e-2b1a-4d5e-9c3b-0a1b2c3d4e5f";
 
@@ -197,30 +200,6 @@ async fn every_text_field_refuses_control_characters(app: TestApp) {
         }
     }
     assert_eq!(stored(&app).await, before, "nothing stored by any refusal");
-    // The Chinese message names the field as the page does, not by its JSON key.
-    let body = expect_error(
-        app.post_json(
-            &format!("/api/v1/reports/{REPORT_ID}/reviews"),
-            Some(&s.reviewer),
-            &json!({ "verdict": "needs_clarification", "question": "走访\u{7}了几户？" }),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    )
-    .await;
-    let zh = body["message_zh"].as_str().unwrap();
-    assert!(
-        zh.starts_with("“问题”") && !zh.contains("question"),
-        "{body}"
-    );
-    assert!(
-        body["message_en"]
-            .as_str()
-            .unwrap()
-            .starts_with("\"question\""),
-        "{body}"
-    );
     // Where a text may span lines, a line break is kept; where it may not, it is refused.
     let note = json!({ "username": "cadre", "kind": "leave", "starts_on": "2026-12-01",
                        "ends_on": "2026-12-02", "note": "上午在县里开会\r\n下午回村" });
@@ -253,4 +232,44 @@ async fn every_text_field_refuses_control_characters(app: TestApp) {
         .get("/api/v1/reports?period=weekly%3A2026-11-16%00", &s.reviewer)
         .await;
     expect_error(reports, StatusCode::UNPROCESSABLE_ENTITY, "invalid_period").await;
+}
+
+/// The Chinese message names the field as the page does (“问题”), not by its JSON key.
+async fn a_refusal_names_the_field_as_the_page_does(app: TestApp) {
+    let s = setup(&app).await;
+    ok_json(
+        put_report(
+            &app,
+            &s.cadre,
+            REPORT_ID,
+            WEEK,
+            &content(&[outcome("o1", "入户走访", "done")]),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let body = expect_error(
+        app.post_json(
+            &format!("/api/v1/reports/{REPORT_ID}/reviews"),
+            Some(&s.reviewer),
+            &json!({ "verdict": "needs_clarification", "question": "走访\u{7}了几户？" }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let zh = body["message_zh"].as_str().unwrap();
+    assert!(
+        zh.starts_with("“问题”") && !zh.contains("question"),
+        "{body}"
+    );
+    assert!(
+        body["message_en"]
+            .as_str()
+            .unwrap()
+            .starts_with("\"question\""),
+        "{body}"
+    );
 }
