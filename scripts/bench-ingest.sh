@@ -8,7 +8,9 @@
 # and peak RSS, and the ratio to the echo; then county completeness timings. Durable as in
 # production (SQLite WAL + synchronous=FULL; PostgreSQL fsync=on). Not part of scripts/test.sh.
 # Usage: scripts/bench-ingest.sh path/to/divisions.csv.gz
-#   (LEVELS="1 8 32 64" ENGINES="sqlite postgres" COUNTIES="630223 621121" RUN_SECONDS=5)
+#   (LEVELS="1 8 32 64" ENGINES="sqlite postgres" COUNTIES="630223 621121" RUN_SECONDS=5
+#    HISTORY=1000000 HISTORY_LEVELS=32: on SQLite, that many reports bulk-inserted, then
+#    those levels again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 file=$(realpath "${1:?usage: scripts/bench-ingest.sh path/to/divisions.csv.gz}")
@@ -98,6 +100,51 @@ for engine in $engines; do
     echo "$out" | grep '^  first refusal' || true
     seq=$(echo "$out" | tail -1 | awk '{print $2}')
   done
+  # History: HISTORY reports (default 1,000,000) bulk-inserted on SQLite for these cadres'
+  # weeks before 2015, then the middle level again: the rate must not fall with history.
+  if [ "$engine" = sqlite ] && [ "${HISTORY:-1000000}" -gt 0 ]; then
+    started=$(date +%s.%N)
+    python3 - "$work/bench.db" "${HISTORY:-1000000}" <<'PY'
+import datetime, json, sqlite3, sys, uuid, random
+path, total = sys.argv[1], int(sys.argv[2])
+db = sqlite3.connect(path, timeout=60)
+cadres = list(db.execute("SELECT u.id, p.org_unit FROM users u JOIN postings p ON p.user_id = u.id WHERE u.role = 'cadre'"))
+rng = random.Random(7)
+weeks = -(-total // len(cadres))
+monday = datetime.date(2014, 12, 29) - datetime.timedelta(weeks=weeks)
+n = 0
+for week in range(weeks):
+    start = monday + datetime.timedelta(weeks=week)
+    end = start + datetime.timedelta(days=7)
+    received = int(datetime.datetime(end.year, end.month, end.day, 9, 30).timestamp())
+    reports, revisions, outcomes = [], [], []
+    for user_id, village in cadres:
+        if n == total:
+            break
+        n += 1
+        rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        items = [{"id": f"h{week}-{k}", "category": "民生", "what": "协调修复三组自来水管道，恢复供水",
+                  "for_whom": "村民", "status": "done"} for k in range(2)]
+        content = json.dumps({"outcomes": items, "fields": {"households": 12}, "days_in_village": 5},
+                             ensure_ascii=False, separators=(",", ":"))
+        reports.append((rid, user_id, village, f"weekly:{start}", str(start), str(end), received, received))
+        revisions.append((rid, content, " ".join(o["id"] for o in items), received))
+        outcomes.extend((rid, o["id"], user_id, str(start)) for o in items)
+    db.executemany("INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, revision, "
+                   "status, late, first_received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 'submitted', 0, ?, ?)", reports)
+    db.executemany("INSERT INTO report_revisions (report_id, revision, content, outcome_ids, received_at) "
+                   "VALUES (?, 1, ?, ?, ?)", revisions)
+    db.executemany("INSERT INTO outcomes (report_id, outcome_id, user_id, period_start) VALUES (?, ?, ?, ?)", outcomes)
+    db.commit()
+print(f"  history: {n} reports of {len(cadres)} cadres ({weeks} weeks each) bulk-inserted", end="")
+PY
+    awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf " in %.0f s\n", b - a}'
+    for c in ${HISTORY_LEVELS:-32}; do
+      out=$("$load" run "$base" "$work/tokens" "$c" "$run_seconds" "$seq" "$server")
+      echo "  with history: $(echo "$out" | sed -n 1p)"
+      seq=$(echo "$out" | tail -1 | awk '{print $2}')
+    done
+  fi
   # County completeness, the reviewer's most frequent question: the last week's.
   for county in $counties; do
     token=$(curl -fs -H 'content-type: application/json' \

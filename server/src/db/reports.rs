@@ -4,6 +4,10 @@
 //! [`super::writer`], a savepoint each inside one transaction; replays and refusals that
 //! committed state already decides are answered by [`precheck`] without the write lock.
 //! Reviews and reopenings are in `db::reviews`.
+//!
+//! Longer than most modules: the write path (the precheck, the batch written together,
+//! the batch in savepoints, one submission's text shared by both engines) and the reads
+//! of the same rows belong together; split, each half would need the other's SQL.
 
 use super::page::Window;
 use super::{BeginWrite, Db, for_update, on_pool};

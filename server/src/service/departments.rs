@@ -5,6 +5,7 @@
 //! the report's frame (who, village, period, status) and only the template fields and
 //! outcome categories that answer its data needs, and only from the villages its needs
 //! reach. Each department's status of a report is its own latest review.
+//! (Over 400 lines: the one place where visibility is decided, kept whole on purpose.)
 
 use super::completeness::{Completeness, Counts};
 use super::{Actor, Error, IdPage, Result, Services, clean_text, parse_code, policy};

@@ -1,6 +1,7 @@
 //! Reports: one per cadre and period, submitted under the client's UUID (the idempotency
 //! key), revised with history kept, locked after a while, read by their cadre and by
-//! reviewers of the subtree.
+//! reviewers of the subtree. (Over 400 lines: submission, reading and listing share the
+//! report's checks and views.)
 
 use super::context::{self, Setting};
 use super::{Actor, Error, Result, Services, parse_period};

@@ -4,113 +4,32 @@
 //! file and what is stored, each bad cell is named by its line and its column as the file
 //! heads it, in Chinese and English, and only a clean roster is stored, in one
 //! transaction. A dry run checks without storing. Each new cadre gets a random password,
-//! returned once.
+//! returned once. The columns and templates are in `columns`, the villages in `villages`;
+//! this module reads rows, groups them into cadres and stores them (its tests make up a
+//! quarter of it).
 
 use super::accounts::{DISPLAY_NAME_MAX, password_error, username_problem};
-use super::sheet::{self, Errors, Format, LineError, Table};
+use super::sheet::{self, Errors, Format, LineError};
 use super::{Actor, Error, Result, Services};
 use crate::auth::password;
-use crate::db::org_units::{self, OrgUnit};
+use crate::db::org_units::OrgUnit;
 use crate::db::roster::{self, NewPosting, RosterCadre};
 use crate::db::users::{CreateError, NewUser};
 use futures_util::{StreamExt, TryStreamExt, stream};
+use jianfu_core::Role;
 use jianfu_core::text::{TextRule, clean};
-use jianfu_core::{DivisionCode, Level, Role};
 use jiff::civil::Date;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+mod columns;
+mod villages;
+
+pub use columns::{Column, template_csv, template_xlsx};
+use columns::{TITLE_ROWS, columns};
+use villages::resolve_villages;
 
 /// The most rows one roster may have (a county has a few hundred cadres).
 pub const MAX_ROWS: usize = 2_000;
-
-/// A column of the roster, whatever the file calls it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Column {
-    Name,
-    Username,
-    Phone,
-    Village,
-    StartsOn,
-    EndsOn,
-}
-
-impl Column {
-    pub const ALL: [Column; 6] = [
-        Column::Name,
-        Column::Username,
-        Column::Phone,
-        Column::Village,
-        Column::StartsOn,
-        Column::EndsOn,
-    ];
-
-    /// The header the template file uses, in Chinese and English.
-    pub fn header(self) -> (&'static str, &'static str) {
-        match self {
-            Column::Name => ("姓名", "name"),
-            Column::Username => ("用户名", "username"),
-            Column::Phone => ("手机号", "phone"),
-            Column::Village => ("村", "village"),
-            Column::StartsOn => ("开始日期", "starts_on"),
-            Column::EndsOn => ("结束日期", "ends_on"),
-        }
-    }
-
-    /// What a cell of the column holds, for the template's notes.
-    pub fn note(self) -> (&'static str, &'static str) {
-        match self {
-            Column::Name => ("必填，最多 64 个字", "required, at most 64 characters"),
-            Column::Username => (
-                "用户名与手机号至少填一个；3 到 32 个小写字母、数字或 . _ -",
-                "username or phone, at least one; 3 to 32 lowercase letters, digits or . _ -",
-            ),
-            Column::Phone => (
-                "未填用户名时，手机号（11 位）即为用户名",
-                "without a username, the 11-digit phone number is the username",
-            ),
-            Column::Village => (
-                "必填：12 位村代码，或本辖区内的村名（重名时请填代码）",
-                "required: the 12-digit village code, or a village name in your subtree (the code when names repeat)",
-            ),
-            Column::StartsOn => (
-                "必填：2026-03-01、2026/3/1 或表格日期",
-                "required: 2026-03-01, 2026/3/1 or a spreadsheet date",
-            ),
-            Column::EndsOn => (
-                "选填，含当天；不填表示仍在驻村",
-                "optional, inclusive; empty while the posting lasts",
-            ),
-        }
-    }
-
-    /// The column a header names: the template's words, common variants and a note in
-    /// brackets (`村（代码或名称）`) are all understood.
-    fn named(header: &str) -> Option<Column> {
-        let word: String = header
-            .split(['（', '('])
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_lowercase();
-        Some(match word.as_str() {
-            "姓名" | "名字" | "干部姓名" | "name" | "display_name" => Column::Name,
-            "用户名" | "账号" | "帐号" | "登录名" | "username" => Column::Username,
-            "手机号" | "手机" | "手机号码" | "电话" | "联系电话" | "phone" | "mobile" => {
-                Column::Phone
-            }
-            "村" | "村名" | "村代码" | "驻村" | "所驻村" | "驻村村" | "村名或代码" | "village"
-            | "village_code" | "village_name" => Column::Village,
-            "开始日期" | "驻村开始日期" | "起始日期" | "开始" | "starts_on" | "start" => {
-                Column::StartsOn
-            }
-            "结束日期" | "驻村结束日期" | "截止日期" | "结束" | "ends_on" | "end" => {
-                Column::EndsOn
-            }
-            _ => return None,
-        })
-    }
-}
 
 /// A posting of an imported cadre, as checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,58 +224,6 @@ fn into_error(errors: Errors) -> Error {
     }
 }
 
-/// How many rows above the header may hold a title.
-const TITLE_ROWS: usize = 5;
-
-/// Which cell holds which column, with the header as written; the headers not used.
-fn columns<'t>(
-    table: &'t Table,
-    errors: &mut Errors,
-) -> (HashMap<Column, (usize, &'t str)>, Vec<String>) {
-    let mut found: HashMap<Column, (usize, &str)> = HashMap::new();
-    let mut ignored = Vec::new();
-    for (index, header) in table.header.iter().enumerate() {
-        match Column::named(header) {
-            Some(column) => {
-                if let Some((_, first)) = found.get(&column) {
-                    errors.push(
-                        table.header_line,
-                        header.clone(),
-                        format!("“{header}”与“{first}”是同一列，只能保留一个"),
-                        format!("\"{header}\" and \"{first}\" are the same column: keep one"),
-                    );
-                } else {
-                    found.insert(column, (index, header));
-                }
-            }
-            None if header.is_empty() => {}
-            None => ignored.push(header.clone()),
-        }
-    }
-    for column in [Column::Name, Column::Village, Column::StartsOn] {
-        if !found.contains_key(&column) {
-            let (zh, en) = column.header();
-            errors.push(
-                table.header_line,
-                zh,
-                format!("缺少“{zh}”列（表头应包含 姓名、用户名或手机号、村、开始日期）"),
-                format!(
-                    "the column \"{en}\" is missing (the header needs name, username or phone, village, starts_on)"
-                ),
-            );
-        }
-    }
-    if !found.contains_key(&Column::Username) && !found.contains_key(&Column::Phone) {
-        errors.push(
-            table.header_line,
-            "用户名",
-            "缺少“用户名”或“手机号”列，至少需要其中一个",
-            "the column \"username\" or \"phone\" is missing: one of them is needed",
-        );
-    }
-    (found, ignored)
-}
-
 /// Reads one row's cells, naming every bad one.
 fn read_row(
     line: u64,
@@ -503,158 +370,6 @@ fn date(line: u64, text: &str, head: &str, required: bool, errors: &mut Errors) 
     parsed
 }
 
-/// The village of every row's village cell, by code or by name inside the actor's subtree.
-async fn resolve_villages(
-    s: &Services,
-    actor: &Actor,
-    rows: &[Row],
-    head: &str,
-    errors: &mut Errors,
-) -> Result<HashMap<String, OrgUnit>> {
-    let is_code = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    let mut codes: Vec<&str> = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
-    for text in rows.iter().filter_map(|r| r.village.as_deref()) {
-        if is_code(text) {
-            codes.push(text);
-        } else {
-            names.push(text);
-        }
-    }
-    codes.sort_unstable();
-    codes.dedup();
-    names.sort_unstable();
-    names.dedup();
-    let by_code: HashMap<String, OrgUnit> = org_units::get_many(&s.db, &codes)
-        .await?
-        .into_iter()
-        .map(|u| (u.code.clone(), u))
-        .collect();
-    let mut by_name: BTreeMap<String, Vec<OrgUnit>> = BTreeMap::new();
-    for village in org_units::villages_named(&s.db, &actor.unit, &names).await? {
-        by_name
-            .entry(village.name.clone())
-            .or_default()
-            .push(village);
-    }
-    let townships: Vec<String> = by_name
-        .values()
-        .filter(|v| v.len() > 1)
-        .flatten()
-        .filter_map(|v| v.parent_code.clone())
-        .collect();
-    let township_refs: Vec<&str> = townships.iter().map(String::as_str).collect();
-    let township_names = org_units::names_of(&s.db, &township_refs).await?;
-
-    let mut found = HashMap::new();
-    for row in rows {
-        let Some(text) = row.village.as_deref() else {
-            continue;
-        };
-        let line = row.line;
-        let village = if is_code(text) {
-            village_by_code(actor, text, by_code.get(text), line, head, errors)
-        } else {
-            match by_name.get(text).map(Vec::as_slice) {
-                Some([one]) => Some(one.clone()),
-                Some(many) => {
-                    let list = many
-                        .iter()
-                        .map(|v| {
-                            let township = v
-                                .parent_code
-                                .as_ref()
-                                .and_then(|p| township_names.get(p))
-                                .map_or("", String::as_str);
-                            format!("{}（{township}）", v.code)
-                        })
-                        .collect::<Vec<_>>()
-                        .join("、");
-                    errors.push(
-                        line,
-                        head,
-                        format!("辖区内有 {} 个村叫“{text}”：{list}，请改填村代码", many.len()),
-                        format!(
-                            "{} villages in your subtree are called \"{text}\": {list}; give the village code",
-                            many.len()
-                        ),
-                    );
-                    None
-                }
-                None => {
-                    errors.push(
-                        line,
-                        head,
-                        format!("您的辖区 {} 内没有叫“{text}”的村", actor.unit),
-                        format!(
-                            "no village in your subtree {} is called \"{text}\"",
-                            actor.unit
-                        ),
-                    );
-                    None
-                }
-            }
-        };
-        if let Some(village) = village {
-            found.insert(text.to_owned(), village);
-        }
-    }
-    Ok(found)
-}
-
-fn village_by_code(
-    actor: &Actor,
-    text: &str,
-    stored: Option<&OrgUnit>,
-    line: u64,
-    head: &str,
-    errors: &mut Errors,
-) -> Option<OrgUnit> {
-    let code = match DivisionCode::parse(text) {
-        Ok(code) => code,
-        Err(e) => {
-            errors.problem(line, head, &e.to_problem("village"));
-            return None;
-        }
-    };
-    let (zh, en) = if code.level() != Level::Village {
-        (
-            format!(
-                "{code} 是{}级代码，驻村安排须指定到村（12 位）",
-                level_zh(code.level())
-            ),
-            format!(
-                "{code} is a {} code; a posting is to a village (12 digits)",
-                code.level()
-            ),
-        )
-    } else if !actor.unit.contains(&code) {
-        (
-            format!("村 {code} 不在您的管辖范围 {} 内", actor.unit),
-            format!("village {code} is outside your subtree {}", actor.unit),
-        )
-    } else if let Some(village) = stored {
-        return Some(village.clone());
-    } else {
-        (
-            format!("没有代码为 {code} 的村"),
-            format!("no village has the code {code}"),
-        )
-    };
-    errors.push(line, head, zh, en);
-    None
-}
-
-fn level_zh(level: Level) -> &'static str {
-    match level {
-        Level::Province => "省",
-        Level::City => "市",
-        Level::County => "县",
-        Level::Township => "乡镇",
-        Level::Village => "村",
-    }
-}
-
 /// Rows of one username make one cadre with several postings: one name, no two postings
 /// sharing a day. Cadres keep the order of their first row.
 fn group<'h>(
@@ -725,60 +440,6 @@ fn group<'h>(
         cadres[i].postings.push(posting);
     }
     cadres
-}
-
-/// The template of a roster as an XLSX workbook: a 花名册 sheet with the header row (dates
-/// formatted as dates, the phone and code columns as text so Excel keeps their digits) and
-/// a 说明 sheet that explains each column in Chinese and English.
-pub fn template_xlsx() -> Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format as CellFormat, Workbook};
-    let failed = |e: rust_xlsxwriter::XlsxError| {
-        Error::internal(format!("writing the template failed: {e}"))
-    };
-    let mut workbook = Workbook::new();
-    let bold = CellFormat::new().set_bold();
-    let text = CellFormat::new().set_num_format("@");
-    let date = CellFormat::new().set_num_format("yyyy-mm-dd");
-    let sheet = workbook
-        .add_worksheet()
-        .set_name("花名册")
-        .map_err(failed)?;
-    for (col, column) in (0_u16..).zip(Column::ALL) {
-        sheet
-            .write_with_format(0, col, column.header().0, &bold)
-            .map_err(failed)?;
-        let format = match column {
-            Column::StartsOn | Column::EndsOn => &date,
-            _ => &text,
-        };
-        sheet.set_column_format(col, format).map_err(failed)?;
-        sheet
-            .set_column_width(col, if column == Column::Village { 24 } else { 16 })
-            .map_err(failed)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(failed)?;
-    let notes = workbook.add_worksheet().set_name("说明").map_err(failed)?;
-    for (col, header) in (0_u16..).zip(["列", "填写说明", "column", "what to write"]) {
-        notes
-            .write_with_format(0, col, header, &bold)
-            .map_err(failed)?;
-    }
-    for (row, column) in (1_u32..).zip(Column::ALL) {
-        let ((zh, en), (note_zh, note_en)) = (column.header(), column.note());
-        for (col, value) in (0_u16..).zip([zh, note_zh, en, note_en]) {
-            notes.write(row, col, value).map_err(failed)?;
-        }
-    }
-    notes.set_column_width(1, 60).map_err(failed)?;
-    notes.set_column_width(3, 60).map_err(failed)?;
-    workbook.save_to_buffer().map_err(failed)
-}
-
-/// The template of a roster as CSV: the header row only, UTF-8 with a byte-order mark so
-/// Excel opens the Chinese headers correctly.
-pub fn template_csv() -> Vec<u8> {
-    let header: Vec<&str> = Column::ALL.iter().map(|c| c.header().0).collect();
-    format!("\u{feff}{}\r\n", header.join(",")).into_bytes()
 }
 
 #[cfg(test)]
