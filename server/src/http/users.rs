@@ -333,7 +333,9 @@ pub struct TemplateQuery {
 /// The roster template to fill in (admin): XLSX with a sheet of notes, or CSV.
 #[utoipa::path(get, path = "/api/v1/users/import/template", tag = "people", security(("bearer" = [])),
     params(TemplateQuery),
-    responses((status = 200, description = "the template file", content_type = "application/octet-stream"),
+    responses((status = 200, description = "the template file: XLSX (default) or CSV", content(
+            (super::exports::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"))),
         (status = 403, body = ErrorBody), (status = 422, description = "invalid_query", body = ErrorBody)))]
 pub async fn roster_template(
     Admin(_): Admin,
