@@ -101,7 +101,11 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Up to 32 MiB of pages per connection (SQLite's default is 2 MiB): the
+                // report writer's connection keeps the index pages it writes into, which
+                // with random client ids spread over the whole index as history grows.
+                .pragma("cache_size", "-32768");
             if let Some(bytes) = storage.sqlite_max_bytes {
                 options = options
                     .pragma("page_size", SQLITE_PAGE_BYTES.to_string())

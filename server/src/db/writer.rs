@@ -59,32 +59,50 @@ impl Writer {
 }
 
 async fn run(db: Db, mut jobs: mpsc::Receiver<Job>) {
+    use futures_util::FutureExt;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let submissions: Vec<&Submission> = batch.iter().map(|j| &j.submission).collect();
-        let answers = match reports::put_batch(&db, &submissions).await {
-            Ok(answers) => answers,
-            // The transaction failed as a whole (a full disk, a lost connection): nothing of
-            // it is stored. Each submission is tried alone, so that each gets its own answer
-            // and those that can be stored are.
-            Err(e) if batch.len() > 1 => {
-                tracing::warn!(error = %e, batch = batch.len(), "a batch failed: storing its reports one by one");
-                let mut answers = Vec::with_capacity(batch.len());
-                for submission in submissions {
-                    answers.push(match reports::put_batch(&db, &[submission]).await {
-                        Ok(mut one) => one
-                            .pop()
-                            .unwrap_or(Err(PutError::Db(sqlx::Error::RowNotFound))),
-                        Err(e) => Err(PutError::Db(e)),
-                    });
-                }
-                answers
-            }
-            Err(e) => vec![Err(PutError::Db(e))],
-        };
-        for (job, answer) in batch.drain(..).zip(answers) {
+        // A panic while writing must not stop the writer: the batch's requests get an
+        // error (nothing of it was committed) and the next batch is written as usual.
+        let answers = std::panic::AssertUnwindSafe(write(&db, &submissions))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(batch = batch.len(), "writing a batch of reports panicked");
+                Vec::new()
+            });
+        let mut answers = answers.into_iter();
+        for job in batch.drain(..) {
+            let answer = answers
+                .next()
+                .unwrap_or_else(|| Err(PutError::Db(sqlx::Error::WorkerCrashed)));
             // A request that gave up (its client went away) is not waiting.
             let _ = job.answer.send(answer);
         }
+    }
+}
+
+/// One answer per submission, in order.
+async fn write(db: &Db, submissions: &[&Submission]) -> Vec<Answer> {
+    match reports::put_batch(db, submissions).await {
+        Ok(answers) => answers,
+        // The transaction failed as a whole (a full disk, a lost connection): nothing of it
+        // is stored. Each submission is tried alone, so that each gets its own answer and
+        // those that can be stored are.
+        Err(e) if submissions.len() > 1 => {
+            tracing::warn!(error = %e, batch = submissions.len(), "a batch failed: storing its reports one by one");
+            let mut answers = Vec::with_capacity(submissions.len());
+            for &submission in submissions {
+                answers.push(match reports::put_batch(db, &[submission]).await {
+                    Ok(mut one) => one
+                        .pop()
+                        .unwrap_or(Err(PutError::Db(sqlx::Error::RowNotFound))),
+                    Err(e) => Err(PutError::Db(e)),
+                });
+            }
+            answers
+        }
+        Err(e) => vec![Err(PutError::Db(e))],
     }
 }

@@ -102,6 +102,8 @@ async fn apply(
             username: user.username.clone(),
         })?;
     s.sessions.forget(user.id);
+    // A cadre's postings are cached with their name (the answer to a submission shows it).
+    s.contexts.invalidate();
     Ok(account)
 }
 
