@@ -3,7 +3,8 @@
 //! in force and the boundary geotags are checked against.
 //!
 //! The cache holds, per unit, the resolved policy and (for a village) the parsed boundary,
-//! and per cadre their postings.
+//! per holder each resolved policy (shared by the units under it), and per cadre their
+//! postings.
 //! It is emptied by every change that can alter them — a policy, a template, a data need
 //! that adds a field, an emergency, a boundary, a posting — through [`Cache::invalidate`]. A load that
 //! started before an invalidation is not stored, so a change is never hidden by a slower
@@ -17,8 +18,8 @@
 
 use super::policy::{self, Policy};
 use super::{Error, Result, Services};
-use crate::db::boundaries;
 use crate::db::postings::{self, Posting};
+use crate::db::{boundaries, policies};
 use jianfu_core::geofence::Boundary;
 use jianfu_core::period::Period;
 use jianfu_core::{DivisionCode, Level};
@@ -34,15 +35,20 @@ pub struct UnitContext {
     pub boundary: Option<Boundary>,
 }
 
-/// How many cadres' postings are kept; past it the map starts again empty (a national
-/// node sees 620k cadres a week, a county's a few hundred).
+/// How many cadres' postings, and how many units' contexts, are kept; past it the map
+/// starts again empty (a national node sees 620k cadres in 620k villages a week, a
+/// county's a few hundred).
 const MAX_CACHED_CADRES: usize = 200_000;
+const MAX_CACHED_UNITS: usize = 200_000;
 
 /// Unit contexts by code, valid until the next [`Cache::invalidate`].
 #[derive(Debug, Default)]
 pub struct Cache {
     generation: AtomicU64,
     units: Mutex<HashMap<String, Arc<UnitContext>>>,
+    /// Resolved policies by the unit that holds them: the villages under one policy share
+    /// it (a province's policy is parsed once, not once per village).
+    policies: Mutex<HashMap<String, Arc<Policy>>>,
     /// Every posting of a cadre, by user id (at most [`MAX_CACHED_CADRES`]).
     postings: Mutex<HashMap<i64, Arc<Vec<Posting>>>>,
     /// The other nodes on the same PostgreSQL; unset on SQLite (one node).
@@ -64,8 +70,19 @@ impl Cache {
             return Ok(Some(hit.clone()));
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let Some(policy) = policy::load(s, unit).await? else {
+        let Some(row) = policies::nearest(&s.db, unit).await? else {
             return Ok(None);
+        };
+        let held = self.lock_policies().get(&row.org_unit).cloned();
+        let policy = if let Some(policy) = held {
+            policy
+        } else {
+            let holder = row.org_unit.clone();
+            let policy = Arc::new(policy::resolve_one(s, row).await?);
+            if self.generation.load(Ordering::Acquire) == generation {
+                self.lock_policies().insert(holder, policy.clone());
+            }
+            policy
         };
         let boundary = if unit.level() == Level::Village {
             match boundaries::for_village(&s.db, unit).await? {
@@ -77,12 +94,12 @@ impl Cache {
         } else {
             None
         };
-        let context = Arc::new(UnitContext {
-            policy: Arc::new(policy),
-            boundary,
-        });
+        let context = Arc::new(UnitContext { policy, boundary });
         let mut units = self.lock();
         if self.generation.load(Ordering::Acquire) == generation {
+            if units.len() >= MAX_CACHED_UNITS {
+                units.clear();
+            }
             units.insert(unit.to_string(), context.clone());
         }
         Ok(Some(context))
@@ -135,14 +152,22 @@ impl Cache {
     pub fn forget(&self) {
         let mut units = self.lock();
         let mut postings = self.lock_postings();
+        let mut policies = self.lock_policies();
         self.generation.fetch_add(1, Ordering::AcqRel);
         units.clear();
         postings.clear();
+        policies.clear();
     }
 
     /// Joins the other nodes on the same PostgreSQL (once, at start).
     pub fn connect(&self, link: Arc<crate::cluster::Link>) {
         let _ = self.peers.set(link);
+    }
+
+    fn lock_policies(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Policy>>> {
+        self.policies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn lock_postings(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<Vec<Posting>>>> {

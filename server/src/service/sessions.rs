@@ -19,6 +19,11 @@ use std::time::{Duration, Instant};
 /// How long an account read is trusted without reading it again.
 pub const FRESH_FOR: Duration = Duration::from_secs(10);
 
+/// How many accounts are kept; past it, those read longer ago than [`FRESH_FOR`] are
+/// dropped (they would be read again anyway), or all of them if half are fresh, so a national week's 620k cadres, each
+/// signing in once, never stay resident together.
+const MAX_CACHED_ACCOUNTS: usize = 50_000;
+
 /// Accounts by user id, as last read.
 #[derive(Debug, Default)]
 pub struct Cache {
@@ -45,7 +50,15 @@ impl Cache {
             return Ok(None);
         };
         let account = Arc::new(account);
-        self.lock().insert(id, (account.clone(), Instant::now()));
+        let mut accounts = self.lock();
+        if accounts.len() >= MAX_CACHED_ACCOUNTS {
+            accounts.retain(|_, (_, read_at)| read_at.elapsed() < FRESH_FOR);
+            // Half full still: start again empty, so the next sweep is as far away.
+            if accounts.len() >= MAX_CACHED_ACCOUNTS / 2 {
+                accounts.clear();
+            }
+        }
+        accounts.insert(id, (account.clone(), Instant::now()));
         Ok(Some(account))
     }
 
