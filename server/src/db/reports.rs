@@ -46,6 +46,16 @@ pub struct ReportRow {
     pub updated_at: i64,
 }
 
+impl ReportRow {
+    pub fn standing(&self) -> Standing {
+        Standing {
+            user_id: self.user_id,
+            late: self.late,
+            sealed_on_time: self.sealed_on_time,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct RevisionRow {
     pub revision: i64,
@@ -669,19 +679,30 @@ fn reach_sql(reach: Option<&[DivisionCode]>) -> String {
     format!("AND ({})", ranges.join(" OR "))
 }
 
-/// Reports for `period_key` of the cadres posted inside `scope` on the local date `day`:
-/// found by who wrote them, so a cadre's report counts wherever they serve.
+/// How a cadre's report for a period stands, for completeness: nothing else is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+pub struct Standing {
+    pub user_id: i64,
+    /// Whether the first revision arrived after due date + grace.
+    pub late: bool,
+    /// A late first revision that was sealed before due date + grace.
+    pub sealed_on_time: bool,
+}
+
+/// How the reports for `period_key` of the cadres posted inside `scope` on the local date
+/// `day` stand: found by who wrote them, so a cadre's report counts wherever they serve.
+/// One indexed lookup per posted cadre, no join beyond the posting.
 #[instrument(skip_all)]
-pub async fn for_period_of_posted(
+pub async fn standing_for_period_of_posted(
     db: &Db,
     scope: &DivisionCode,
     day: &str,
     period_key: &str,
-) -> Result<Vec<ReportRow>, sqlx::Error> {
+) -> Result<Vec<Standing>, sqlx::Error> {
     let (low, high) = scope.subtree_bounds();
-    let sql = format!(
-        "{REPORT_SELECT} WHERE r.period_key = $4 AND r.user_id IN (SELECT p.user_id FROM postings p \
-         WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $3))"
-    );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(day).bind(period_key).fetch_all(pool).await)
+    const SQL: &str = "SELECT r.user_id, r.late, r.sealed_on_time FROM postings p \
+         JOIN reports r ON r.user_id = p.user_id AND r.period_key = $4 \
+         WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 \
+         AND (p.ends_on IS NULL OR p.ends_on >= $3)";
+    on_pool!(db, pool => sqlx::query_as(SQL).bind(&low).bind(&high).bind(day).bind(period_key).fetch_all(pool).await)
 }

@@ -212,6 +212,10 @@ pub struct Completeness {
     pub late: Vec<PersonView>,
     /// Who sealed on time and delivered late, by village then username.
     pub sealed_on_time: Vec<PersonView>,
+    /// Whether a list names fewer people than its count: each names at most 1,000, the
+    /// first by village then username (a county's are whole; a province's full lists are
+    /// in the export, or per county).
+    pub lists_cut: bool,
     /// Cadres posted in the subtree whose policy has another cadence: not counted here.
     pub other_cadence: u32,
 }
@@ -236,6 +240,7 @@ impl From<Computed> for Completeness {
             exempt: people(c.exempt),
             late: people(c.late),
             sealed_on_time: people(c.sealed_on_time),
+            lists_cut: c.lists_cut,
             other_cadence: c.other_cadence,
         }
     }
@@ -248,6 +253,9 @@ pub struct CompletenessQuery {
     pub unit: Option<String>,
     /// A period key; defaults to the period in force now for the unit's policy.
     pub period: Option<String>,
+    /// How many people each list names at most (1 to 1,000; default 1,000).
+    #[param(minimum = 1, maximum = 1000)]
+    pub names: Option<usize>,
 }
 
 /// Completeness of one period in a subtree (reviewer, admin): counts per unit and the
@@ -266,6 +274,7 @@ pub async fn completeness(
         &actor,
         query.unit.as_deref(),
         query.period.as_deref(),
+        Some(completeness::list_limit(query.names)?),
     )
     .await?;
     Ok(axum::Json(computed.into()))

@@ -124,7 +124,12 @@ pub async fn grid(
     for (column, info) in periods.iter().enumerate() {
         let figures = view.completeness(completeness::compute(s, &code, &info.period).await?);
         if by_cadre {
-            for (person, status) in figures.everyone {
+            let mut named = completeness::people(s, figures.everyone.iter()).await?;
+            for counted in figures.everyone {
+                let (Some(person), status) = (named.remove(&counted.user_id), counted.status)
+                else {
+                    continue;
+                };
                 let key = (
                     person.org_unit.clone(),
                     person.display_name.clone(),

@@ -9,15 +9,16 @@
 //! queries for the whole subtree, each distinct policy once.
 
 use super::policy::{Policies, Policy};
-use super::{Actor, Result, Services, parse_period, policy};
-use crate::db::org_units;
-use crate::db::postings::{self, Exemption, Posting};
-use crate::db::reports::{self, ReportRow};
+use super::{Actor, Error, Result, Services, parse_period, policy};
+use crate::db::postings::{self, Exemption};
+use crate::db::reports::{self, Standing};
+use crate::db::{org_units, users};
 use jianfu_core::period::Period;
 use jianfu_core::{DivisionCode, Role};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// Where a cadre stands for one period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,7 +48,7 @@ pub fn status(
     period: &Period,
     policy: &Policy,
     now: Timestamp,
-    report: Option<&ReportRow>,
+    report: Option<Standing>,
     exempt: bool,
 ) -> PeriodStatus {
     if exempt {
@@ -130,6 +131,35 @@ pub struct UnitCounts {
     pub counts: Counts,
 }
 
+/// Someone counted, with their verdict: who and where, without names (a province counts
+/// tens of thousands; names are read only for those shown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub user_id: i64,
+    /// The village of the posting.
+    pub org_unit: String,
+    pub status: PeriodStatus,
+}
+
+/// How many people each list of the API's answer names at most: a county's lists are
+/// whole; a province's are cut, and its full lists are in the export.
+pub const LIST_LIMIT: usize = 1_000;
+
+/// The list limit asked for: 1 to [`LIST_LIMIT`], that by default.
+pub fn list_limit(asked: Option<usize>) -> Result<usize> {
+    match asked {
+        None => Ok(LIST_LIMIT),
+        Some(n) if (1..=LIST_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(Error::invalid_query(jianfu_core::Problem::error(
+            "names_out_of_range",
+            "names",
+            "每份名单列出的人数须在 1 到 1000 之间",
+            "names must be between 1 and 1000",
+            serde_json::json!({ "field": "names", "actual": n, "min": 1, "max": LIST_LIMIT }),
+        ))),
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Completeness {
     pub unit: String,
@@ -145,20 +175,26 @@ pub struct Completeness {
     pub late: Vec<Person>,
     /// Who sealed on time and delivered late, by village then username.
     pub sealed_on_time: Vec<Person>,
+    /// Whether a list names fewer people than its count: cut at the limit asked for, the
+    /// first by village then username.
+    pub lists_cut: bool,
     /// Cadres posted in the subtree whose policy has another cadence: not counted here.
     pub other_cadence: u32,
-    /// Every person counted with their verdict, by village then username (for the grid).
+    /// Everyone counted with their verdict, by village then user id (for the grid and a
+    /// department's share).
     #[serde(skip)]
-    pub everyone: Vec<(Person, PeriodStatus)>,
+    pub everyone: Vec<Counted>,
 }
 
 /// Completeness of `period` (default: the one in force now for the unit's policy) for the
-/// cadres posted inside `unit` (default: the actor's own). Reviewers and admins.
+/// cadres posted inside `unit` (default: the actor's own), each list naming at most
+/// `limit` people (`None`: everyone). Reviewers and admins.
 pub async fn of_unit(
     s: &Services,
     actor: &Actor,
     unit: Option<&str>,
     period: Option<&str>,
+    limit: Option<usize>,
 ) -> Result<Completeness> {
     actor.require_role(&[Role::Reviewer, Role::Admin])?;
     let unit = actor.scoped(unit)?;
@@ -167,20 +203,23 @@ pub async fn of_unit(
         None => policy::required(s, &unit).await?.current(s.clock.now()),
     };
     let view = super::departments::View::of(s, actor).await?;
-    Ok(view.completeness(compute(s, &unit, &period).await?))
+    let mut result = view.completeness(compute(s, &unit, &period).await?);
+    name_lists(s, &mut result, limit).await?;
+    Ok(result)
 }
 
-/// Completeness of `period` inside `unit`, for whoever may see it.
+/// Completeness of `period` inside `unit`, for whoever may see it: the counts and
+/// everyone's verdict, the lists still empty ([`name_lists`] fills them).
 pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Result<Completeness> {
     let now = s.clock.timestamp();
     let (first, last) = (period.start.to_string(), period.last_day().to_string());
-    let posted: Vec<Posting> = postings::in_subtree_on(&s.db, unit, &last).await?;
+    let posted = postings::posted_on(&s.db, unit, &last).await?;
     let mut exemptions: HashMap<i64, Vec<Exemption>> = HashMap::new();
     for e in postings::exemptions_of_posted(&s.db, unit, &last, &first, &last).await? {
         exemptions.entry(e.user_id).or_default().push(e);
     }
-    let reports: HashMap<i64, ReportRow> =
-        reports::for_period_of_posted(&s.db, unit, &last, &period.key())
+    let reports: HashMap<i64, Standing> =
+        reports::standing_for_period_of_posted(&s.db, unit, &last, &period.key())
             .await?
             .into_iter()
             .map(|r| (r.user_id, r))
@@ -196,44 +235,54 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
         exempt: Vec::new(),
         late: Vec::new(),
         sealed_on_time: Vec::new(),
+        lists_cut: false,
         other_cadence: 0,
-        everyone: Vec::new(),
+        everyone: Vec::with_capacity(posted.len()),
     };
     let mut by_child: BTreeMap<String, Counts> = BTreeMap::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_capacity(posted.len());
+    // The policy of the previous village: villages in code order share one for long runs.
+    let mut last_village: Option<(String, Option<Arc<Policy>>)> = None;
     for posting in posted {
         if !seen.insert(posting.user_id) {
             continue;
         }
-        let village = super::parse_code(&posting.org_unit, "org_unit")?;
-        let Some(policy) = policies.for_unit(&village).filter(|p| p.accepts(period)) else {
+        let policy = match &last_village {
+            Some((code, policy)) if *code == posting.org_unit => policy.clone(),
+            _ => {
+                let village = super::parse_code(&posting.org_unit, "org_unit")?;
+                let policy = policies.for_unit(&village).cloned();
+                last_village = Some((posting.org_unit.clone(), policy.clone()));
+                policy
+            }
+        };
+        let Some(policy) = policy.filter(|p| p.accepts(period)) else {
             result.other_cadence += 1;
             continue;
         };
         let exempt = exemptions
             .get(&posting.user_id)
             .is_some_and(|list| is_exempt(period, list));
-        let verdict = status(period, policy, now, reports.get(&posting.user_id), exempt);
+        let verdict = status(
+            period,
+            &policy,
+            now,
+            reports.get(&posting.user_id).copied(),
+            exempt,
+        );
         result.counts.add(verdict);
         if let Some(digits) = child_digits {
             let child = posting.org_unit.get(..digits).unwrap_or(&posting.org_unit);
-            by_child.entry(child.to_owned()).or_default().add(verdict);
+            match by_child.get_mut(child) {
+                Some(counts) => counts.add(verdict),
+                None => by_child.entry(child.to_owned()).or_default().add(verdict),
+            }
         }
-        let person = Person {
+        result.everyone.push(Counted {
             user_id: posting.user_id,
-            username: posting.username,
-            display_name: posting.display_name,
             org_unit: posting.org_unit,
-            village_name: posting.village_name,
-        };
-        result.everyone.push((person.clone(), verdict));
-        match verdict {
-            PeriodStatus::Missing => result.missing.push(person),
-            PeriodStatus::Exempt => result.exempt.push(person),
-            PeriodStatus::Late => result.late.push(person),
-            PeriodStatus::SealedOnTime => result.sealed_on_time.push(person),
-            _ => {}
-        }
+            status: verdict,
+        });
     }
     let codes: Vec<&str> = by_child.keys().map(String::as_str).collect();
     let names: HashMap<String, String> = org_units::get_many(&s.db, &codes)
@@ -250,4 +299,98 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
         })
         .collect();
     Ok(result)
+}
+
+/// Fills the lists of who is missing, exempt, late and sealed on time from `everyone`,
+/// each with at most `limit` people (`None`: all), by village then username.
+pub async fn name_lists(
+    s: &Services,
+    result: &mut Completeness,
+    limit: Option<usize>,
+) -> Result<()> {
+    let mut chosen: Vec<Vec<&Counted>> = Vec::new();
+    for status in [
+        PeriodStatus::Missing,
+        PeriodStatus::Exempt,
+        PeriodStatus::Late,
+        PeriodStatus::SealedOnTime,
+    ] {
+        let all: Vec<&Counted> = result
+            .everyone
+            .iter()
+            .filter(|c| c.status == status)
+            .collect();
+        let taken = first_villages(&all, limit);
+        result.lists_cut |= taken.len() < all.len();
+        chosen.push(taken);
+    }
+    let named = people(s, chosen.iter().flatten().copied()).await?;
+    let mut lists = chosen.into_iter().map(|list| {
+        let mut list: Vec<Person> = list
+            .into_iter()
+            .filter_map(|c| named.get(&c.user_id).cloned())
+            .collect();
+        list.sort_by(|a, b| (&a.org_unit, &a.username).cmp(&(&b.org_unit, &b.username)));
+        list.truncate(limit.unwrap_or(usize::MAX));
+        list
+    });
+    result.missing = lists.next().unwrap_or_default();
+    result.exempt = lists.next().unwrap_or_default();
+    result.late = lists.next().unwrap_or_default();
+    result.sealed_on_time = lists.next().unwrap_or_default();
+    Ok(())
+}
+
+/// The first `limit` people of `list` (in village order) and everyone else in the last
+/// village taken, so that ordering them by username inside a village and cutting at
+/// `limit` gives exactly the first `limit` by village then username.
+fn first_villages<'a>(list: &[&'a Counted], limit: Option<usize>) -> Vec<&'a Counted> {
+    let Some(limit) = limit.filter(|l| *l < list.len()) else {
+        return list.to_vec();
+    };
+    let Some(edge) = limit.checked_sub(1).and_then(|i| list.get(i)) else {
+        return Vec::new();
+    };
+    list.iter()
+        .take_while(|c| c.org_unit <= edge.org_unit)
+        .copied()
+        .collect()
+}
+
+/// The people `counted` name, with their names and their village's, by user id.
+pub async fn people<'a>(
+    s: &Services,
+    counted: impl Iterator<Item = &'a Counted>,
+) -> Result<HashMap<i64, Person>> {
+    let counted: Vec<&Counted> = counted.collect();
+    let ids: Vec<i64> = counted.iter().map(|c| c.user_id).collect();
+    let names: HashMap<i64, (String, String)> = users::names(&s.db, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, username, display_name)| (id, (username, display_name)))
+        .collect();
+    let mut villages: Vec<&str> = counted.iter().map(|c| c.org_unit.as_str()).collect();
+    villages.sort_unstable();
+    villages.dedup();
+    let village_names: HashMap<String, String> = org_units::get_many(&s.db, &villages)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    Ok(counted
+        .into_iter()
+        .filter_map(|c| {
+            let (username, display_name) = names.get(&c.user_id)?.clone();
+            Some((
+                c.user_id,
+                Person {
+                    user_id: c.user_id,
+                    username,
+                    display_name,
+                    org_unit: c.org_unit.clone(),
+                    village_name: village_names.get(&c.org_unit).cloned().unwrap_or_default(),
+                },
+            ))
+        })
+        .collect())
 }

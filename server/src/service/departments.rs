@@ -322,9 +322,7 @@ impl View {
         let child_digits = parse_code(&result.unit, "unit")
             .ok()
             .and_then(|u| u.level().child().map(jianfu_core::Level::digits));
-        result
-            .everyone
-            .retain(|(person, _)| self.receives(&person.org_unit));
+        result.everyone.retain(|c| self.receives(&c.org_unit));
         let keep = |list: &mut Vec<super::completeness::Person>| {
             list.retain(|p| self.receives(&p.org_unit));
         };
@@ -334,11 +332,14 @@ impl View {
         keep(&mut result.sealed_on_time);
         result.counts = Counts::default();
         let mut by_child: BTreeMap<String, Counts> = BTreeMap::new();
-        for (person, status) in &result.everyone {
-            result.counts.add(*status);
+        for counted in &result.everyone {
+            result.counts.add(counted.status);
             if let Some(digits) = child_digits {
-                let child = person.org_unit.get(..digits).unwrap_or(&person.org_unit);
-                by_child.entry(child.to_owned()).or_default().add(*status);
+                let child = counted.org_unit.get(..digits).unwrap_or(&counted.org_unit);
+                by_child
+                    .entry(child.to_owned())
+                    .or_default()
+                    .add(counted.status);
             }
         }
         result.units = by_child

@@ -90,7 +90,7 @@ async fn view(s: &Services, user_id: i64, period: Period, setting: &Setting) -> 
             &period,
             policy,
             s.clock.timestamp(),
-            report.as_ref(),
+            report.as_ref().map(reports::ReportRow::standing),
             completeness::is_exempt(&period, &exemptions),
         )
     };

@@ -5,12 +5,15 @@
 
 use jianfu_core::Role;
 use jianfu_tests::fixtures::{at, content, field, ok_json, outcome, policy_body, put_report, send};
-use jianfu_tests::{StatusCode, TestApp, on_both_engines};
+use jianfu_tests::{StatusCode, TestApp, expect_error, on_both_engines};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-on_both_engines!(every_level_gives_each_person_the_same_verdict);
+on_both_engines!(
+    every_level_gives_each_person_the_same_verdict,
+    lists_name_the_first_people_by_village_then_username
+);
 
 const CITY: &str = "1309";
 const PROVINCE: &str = "13";
@@ -255,5 +258,53 @@ async fn every_level_gives_each_person_the_same_verdict(app: TestApp) {
                 .sum::<u64>();
             assert_eq!(listed, inside.len() as u64, "{week} at {unit}: {answer}");
         }
+    }
+}
+
+/// A list names at most `names` people (the first by village, then username); the counts
+/// stay whole and `lists_cut` says a list was cut. Out of range is refused.
+async fn lists_name_the_first_people_by_village_then_username(app: TestApp) {
+    let reviewer = set_up(&app).await;
+    let url = |names: &str| {
+        format!(
+            "/api/v1/completeness?unit={PROVINCE}&period={}&names={names}",
+            WEEKS[0]
+        )
+    };
+    // Missing in 11-09, by village then username: 130928100201 has two.
+    let order = [
+        "moved.exempt",
+        "moved.township",
+        "moved.midweek",
+        "moved.county",
+    ];
+    for names in 1..=5_usize {
+        let answer = ok_json(
+            app.get(&url(&names.to_string()), &reviewer).await,
+            StatusCode::OK,
+        )
+        .await;
+        let listed: Vec<&str> = answer["missing"]
+            .as_array()
+            .expect("missing")
+            .iter()
+            .map(|p| p["username"].as_str().expect("username"))
+            .collect();
+        assert_eq!(listed, order[..names.min(4)], "names={names}: {answer}");
+        assert_eq!(answer["counts"]["missing"], 4, "{answer}");
+        assert_eq!(answer["lists_cut"], names < 4, "names={names}: {answer}");
+        assert_eq!(
+            answer["exempt"].as_array().map(Vec::len),
+            Some(1),
+            "{answer}"
+        );
+    }
+    for bad in ["0", "1001"] {
+        expect_error(
+            app.get(&url(bad), &reviewer).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+        )
+        .await;
     }
 }

@@ -37,9 +37,9 @@ function countColumns() {
   ];
 }
 
-function personList(kind, people) {
+function personList(kind, people, total) {
   return el("section", { className: `people people-${kind}`, dataset: { list: kind } },
-    el("h3", {}, say(el("span"), `review.list.${kind}`), ` (${people.length})`),
+    el("h3", {}, say(el("span"), `review.list.${kind}`), ` (${total})`),
     people.length
       ? el("ul", {}, ...people.map((p) => el("li", { dataset: { username: p.username } }, user(p.display_name || p.username), " · ", user(p.village_name || p.org_unit))))
       : say(el("p", { className: "muted" }), "review.list.none"),
@@ -59,7 +59,8 @@ function renderCompleteness() {
       period && !period.closed ? ` · ${t("review.period.not_closed")}` : ""),
     el("div", { className: "table-scroll" }, table),
     c.other_cadence ? say(el("p", { className: "muted" }), ["review.other_cadence", { n: c.other_cadence }]) : null,
-    el("div", { className: "lists" }, ...LISTS.map((kind) => personList(kind, c[kind]))),
+    c.lists_cut ? say(el("p", { className: "muted", dataset: { listsCut: "" } }), "review.lists_cut") : null,
+    el("div", { className: "lists" }, ...LISTS.map((kind) => personList(kind, c[kind], c.counts[kind]))),
     exportButtons("completeness"),
   ].filter(Boolean));
   document.body.dataset.completeness = `${c.unit}|${c.period}`;

@@ -33,7 +33,7 @@ pub async fn completeness(
     lang: Option<&str>,
 ) -> Result<CompletenessExport> {
     let lang = Lang::parse(lang)?;
-    let mut computed = completeness::of_unit(s, actor, unit, period).await?;
+    let mut computed = completeness::of_unit(s, actor, unit, period, None).await?;
     let mut people: Vec<(Person, PeriodStatus)> = Vec::new();
     for (list, status) in [
         (&mut computed.missing, PeriodStatus::Missing),
