@@ -7,7 +7,15 @@
 //!   CONCURRENCY clients sending distinct new reports (~700 bytes) for SECONDS; request `n`
 //!   (from FIRST_SEQ) is cadre `n % cadres`, week `n / cadres` from 2015-01-05. Prints
 //!   accepted/s, p50/p99, the server's CPU per request and peak resident memory (with PID),
-//!   and the next sequence number on the last line.
+//!   and the next sequence number on the last line. With COUNT, stops after COUNT requests
+//!   (SECONDS is then only a bound): a national week is one report per cadre.
+//! - `jianfu-load national BASE DATABASE_URL JWT_SECRET VILLAGES_FILE ADMINS_OUT > tokens`:
+//!   the national week's setup, for every village in VILLAGES_FILE (620,573 in the national
+//!   file): an admin per province, stored directly, whose tokens (one `CODE TOKEN` line per
+//!   province, to ADMINS_OUT) create each province's weekly template and policy through
+//!   the API; then one cadre per village with a posting since 2015, stored in bulk (a
+//!   password hash each would take hours), and a token for each minted with the server's
+//!   secret, printed one per line.
 //! - `jianfu-load echo PORT`: a bare axum server answering the same PUT with its JSON body
 //!   parsed and written back (the HTTP ceiling of this machine, for the ratio).
 
@@ -35,10 +43,12 @@ fn main() -> Fallible<()> {
     match args.first().map(String::as_str) {
         Some("setup") if args.len() >= 3 => runtime.block_on(setup(&args[1], &args[2..])),
         Some("run") if args.len() >= 6 => runtime.block_on(run(&args[1..])),
+        Some("national") if args.len() == 6 => runtime.block_on(national(&args[1..])),
         Some("echo") if args.len() == 2 => runtime.block_on(echo(args[1].parse()?)),
         _ => Err(
             "usage: jianfu-load setup BASE COUNTY:ADMIN:PASSWORD:VILLAGES_FILE ... | \
-                  run BASE TOKENS CONCURRENCY SECONDS FIRST_SEQ [PID] | echo PORT"
+                  run BASE TOKENS CONCURRENCY SECONDS FIRST_SEQ [PID [COUNT]] | \
+                  national BASE DATABASE_URL JWT_SECRET VILLAGES_FILE ADMINS_OUT | echo PORT"
                 .into(),
         ),
     }
@@ -109,28 +119,7 @@ async fn setup(base: &str, counties: &[String]) -> Fallible<()> {
             .try_into()
             .map_err(|_| format!("COUNTY:ADMIN:PASSWORD:VILLAGES_FILE, not {county}"))?;
         let token = login(&client, base, admin, password, None).await?;
-        let template = post(
-            &client,
-            &format!("{base}/api/v1/templates"),
-            Some(&token),
-            &json!({ "org_unit": code, "name": "驻村工作周报", "fields": [
-                { "key": "outcomes", "label_zh": "本周成果", "label_en": "Outcomes", "type": "outcome_list",
-                  "max_items": 20, "required": true, "seconds_to_fill": 600 },
-                { "key": "households", "label_zh": "走访户数", "label_en": "Households visited", "type": "number",
-                  "min": 0, "max": 500, "integer": true, "required": false, "seconds_to_fill": 60 },
-            ]}),
-        )
-        .await?;
-        let response = client
-            .put(format!("{base}/api/v1/policies/{code}"))
-            .bearer_auth(&token)
-            .json(&json!({ "period_kind": "weekly", "due_offset_days": 2, "grace_days": 2, "lock_days": 7,
-                           "template_id": template["id"], "budget_minutes_per_month": 60 }))
-            .send()
-            .await?;
-        if !response.status().is_success() {
-            return Err(format!("policy of {code}: {}", response.text().await?).into());
-        }
+        weekly_policy(&client, base, &token, code).await?;
         let mut roster = String::from("姓名,用户名,村,开始日期\n");
         for village in std::fs::read_to_string(villages)?
             .lines()
@@ -175,6 +164,171 @@ async fn setup(base: &str, counties: &[String]) -> Fallible<()> {
     }
     for token in tokens {
         println!("{token}");
+    }
+    Ok(())
+}
+
+/// The bench's database, on either engine (bulk setup only: the server does the rest).
+enum Store {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Store {
+    async fn connect(url: &str) -> Fallible<Store> {
+        Ok(if url.starts_with("sqlite:") {
+            Store::Sqlite(sqlx::SqlitePool::connect(url).await?)
+        } else {
+            Store::Postgres(sqlx::PgPool::connect(url).await?)
+        })
+    }
+
+    /// Runs `sql` (built here from digits and fixed text only) in one transaction.
+    async fn execute(&self, sql: &str) -> Fallible<()> {
+        match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `(id, org_unit)` of the accounts of `role` whose username starts with `prefix`.
+    async fn accounts(&self, role: &str, prefix: &str) -> Fallible<Vec<(i64, String)>> {
+        let sql = "SELECT id, org_unit FROM users WHERE role = $1 AND username LIKE $2 ORDER BY id";
+        let like = format!("{prefix}%");
+        Ok(match self {
+            Store::Sqlite(pool) => {
+                sqlx::query_as(sql)
+                    .bind(role)
+                    .bind(like)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Store::Postgres(pool) => {
+                sqlx::query_as(sql)
+                    .bind(role)
+                    .bind(like)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+}
+
+/// The national week's setup (see the module's documentation).
+async fn national(args: &[String]) -> Fallible<()> {
+    use jianfu_core::{DivisionCode, Role};
+    let [base, url, secret, villages, admins_out] = args else {
+        return Err("national BASE DATABASE_URL JWT_SECRET VILLAGES_FILE ADMINS_OUT".into());
+    };
+    let villages: Vec<String> = std::fs::read_to_string(villages)?
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = villages
+        .iter()
+        .find(|v| v.len() != 12 || !v.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("not a village code: {bad}").into());
+    }
+    let store = Store::connect(url).await?;
+    let keys = jianfu_server::auth::jwt::Keys::from_secret(Some(secret), 720 * 60)?;
+    let now = jiff::Timestamp::now().as_second();
+    // Nobody signs in with it: one hash of a random password for every account.
+    let hash =
+        jianfu_server::auth::password::hash(jianfu_server::auth::password::generate()).await?;
+    let mut provinces: Vec<&str> = villages.iter().map(|v| &v[..2]).collect();
+    provinces.dedup();
+    provinces.sort_unstable();
+    provinces.dedup();
+    let rows: Vec<String> = provinces
+        .iter()
+        .map(|p| format!("('nadmin{p}', '管理员{p}', '{hash}', 'admin', '{p}', {now})"))
+        .collect();
+    store
+        .execute(&format!(
+            "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
+             VALUES {}",
+            rows.join(", ")
+        ))
+        .await?;
+    let client = reqwest::Client::new();
+    let mut admins = String::new();
+    for (id, unit) in store.accounts("admin", "nadmin").await? {
+        let (token, _) = keys.issue(id, Role::Admin, DivisionCode::parse(&unit)?, 0, now)?;
+        weekly_policy(&client, base, &token, &unit).await?;
+        writeln!(admins, "{unit} {token}")?;
+    }
+    std::fs::write(admins_out, admins)?;
+    for chunk in villages.chunks(2_000) {
+        let users: Vec<String> = chunk
+            .iter()
+            .map(|v| format!("('n{v}', '干部{v}', '{hash}', 'cadre', '{v}', {now})"))
+            .collect();
+        store
+            .execute(&format!(
+                "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
+                 VALUES {}",
+                users.join(", ")
+            ))
+            .await?;
+    }
+    store
+        .execute(&format!(
+            "INSERT INTO postings (user_id, org_unit, starts_on, ends_on, created_at) \
+             SELECT id, org_unit, '2015-01-01', NULL, {now} FROM users \
+             WHERE role = 'cadre' AND username LIKE 'n%'"
+        ))
+        .await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (id, unit) in store.accounts("cadre", "n").await? {
+        let (token, _) = keys.issue(id, Role::Cadre, DivisionCode::parse(&unit)?, 0, now)?;
+        std::io::Write::write_all(&mut out, token.as_bytes())?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+    }
+    std::io::Write::flush(&mut out)?;
+    Ok(())
+}
+
+/// A weekly template and policy on unit `code`, made by its admin through the API.
+async fn weekly_policy(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    code: &str,
+) -> Fallible<()> {
+    let template = post(
+        client,
+        &format!("{base}/api/v1/templates"),
+        Some(token),
+        &json!({ "org_unit": code, "name": "驻村工作周报", "fields": [
+            { "key": "outcomes", "label_zh": "本周成果", "label_en": "Outcomes", "type": "outcome_list",
+              "max_items": 20, "required": true, "seconds_to_fill": 600 },
+            { "key": "households", "label_zh": "走访户数", "label_en": "Households visited", "type": "number",
+              "min": 0, "max": 500, "integer": true, "required": false, "seconds_to_fill": 60 },
+        ]}),
+    )
+    .await?;
+    let response = client
+        .put(format!("{base}/api/v1/policies/{code}"))
+        .bearer_auth(token)
+        .json(
+            &json!({ "period_kind": "weekly", "due_offset_days": 2, "grace_days": 2, "lock_days": 7,
+                       "template_id": template["id"], "budget_minutes_per_month": 60 }),
+        )
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        return Err(format!("policy of {code}: {}", response.text().await?).into());
     }
     Ok(())
 }
@@ -232,7 +386,9 @@ async fn run(args: &[String]) -> Fallible<()> {
     let concurrency: usize = args[2].parse()?;
     let seconds: f64 = args[3].parse()?;
     let first: u64 = args[4].parse()?;
-    let pid = args.get(5).cloned();
+    let pid = args.get(5).cloned().filter(|p| p != "-");
+    let count: Option<u64> = args.get(6).map(|c| c.parse()).transpose()?;
+    let last = count.map_or(u64::MAX, |c| first + c);
     let cadres = u64::try_from(tokens.len())?;
     if cadres == 0 {
         return Err("no tokens".into());
@@ -254,6 +410,9 @@ async fn run(args: &[String]) -> Fallible<()> {
             let mut first_refusal: Option<String> = None;
             while Instant::now() < until {
                 let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= last {
+                    break;
+                }
                 let token = &tokens[usize::try_from(n % cadres).unwrap_or(0)];
                 let (id, body) = report(n, cadres);
                 let sent = Instant::now();
@@ -313,7 +472,7 @@ async fn run(args: &[String]) -> Fallible<()> {
         .and_then(peak_rss_mib)
         .map_or("-".to_owned(), |m| format!("{m:.0}"));
     println!(
-        "c={concurrency:<3} accepted/s {:>8.0}  p50 {:>7.2} ms  p99 {:>7.2} ms  server CPU/request {cpu} ms  peak RSS {rss} MiB  refused {refused}",
+        "c={concurrency:<3} accepted/s {:>8.0}  p50 {:>7.2} ms  p99 {:>7.2} ms  server CPU/request {cpu} ms  peak RSS {rss} MiB  refused {refused}  ({accepted} in {elapsed:.1} s)",
         accepted / elapsed,
         pct(0.50),
         pct(0.99),
@@ -322,7 +481,7 @@ async fn run(args: &[String]) -> Fallible<()> {
         let cut: String = r.chars().take(300).collect();
         println!("  first refusal: {cut}");
     }
-    println!("next {}", next.load(Ordering::Relaxed));
+    println!("next {}", next.load(Ordering::Relaxed).min(last));
     Ok(())
 }
 
