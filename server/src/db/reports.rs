@@ -691,7 +691,7 @@ pub struct Standing {
 
 /// How the reports for `period_key` of the cadres posted inside `scope` on the local date
 /// `day` stand: found by who wrote them, so a cadre's report counts wherever they serve.
-/// One indexed lookup per posted cadre, no join beyond the posting.
+/// One indexed lookup per posted cadre, nothing else joined.
 #[instrument(skip_all)]
 pub async fn standing_for_period_of_posted(
     db: &Db,
@@ -700,9 +700,11 @@ pub async fn standing_for_period_of_posted(
     period_key: &str,
 ) -> Result<Vec<Standing>, sqlx::Error> {
     let (low, high) = scope.subtree_bounds();
-    const SQL: &str = "SELECT r.user_id, r.late, r.sealed_on_time FROM postings p \
-         JOIN reports r ON r.user_id = p.user_id AND r.period_key = $4 \
+    // As `IN`, not a join: SQLite then looks up each posted cadre's report by
+    // (user_id, period_key) instead of walking every report of the period nationwide.
+    const SQL: &str = "SELECT r.user_id, r.late, r.sealed_on_time FROM reports r \
+         WHERE r.period_key = $4 AND r.user_id IN (SELECT p.user_id FROM postings p \
          WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 \
-         AND (p.ends_on IS NULL OR p.ends_on >= $3)";
+         AND (p.ends_on IS NULL OR p.ends_on >= $3))";
     on_pool!(db, pool => sqlx::query_as(SQL).bind(&low).bind(&high).bind(day).bind(period_key).fetch_all(pool).await)
 }
