@@ -89,5 +89,5 @@ for engine in $engines; do
   echo "  server peak RSS $(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$server/status")"
   kill "$server"
   wait "$server" 2>/dev/null || true
-  [ "$engine" = sqlite ] && rm -f "$work"/national.db*
+  if [ "$engine" = sqlite ]; then rm -f "$work"/national.db*; fi
 done
