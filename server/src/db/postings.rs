@@ -63,21 +63,6 @@ pub async fn of_user_overlapping(
     on_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(from).bind(to).fetch_all(pool).await)
 }
 
-/// Postings to villages inside `scope` that include the local date `day`, by village then user.
-#[instrument(skip_all)]
-pub async fn in_subtree_on(
-    db: &Db,
-    scope: &DivisionCode,
-    day: &str,
-) -> Result<Vec<Posting>, sqlx::Error> {
-    let (low, high) = scope.subtree_bounds();
-    let sql = format!(
-        "{POSTING_SELECT} WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 \
-         AND (p.ends_on IS NULL OR p.ends_on >= $3) ORDER BY p.org_unit, u.username"
-    );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(&low).bind(&high).bind(day).fetch_all(pool).await)
-}
-
 /// A cadre posted in a village on some day: who and where, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Posted {

@@ -241,7 +241,7 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
     };
     let mut by_child: BTreeMap<String, Counts> = BTreeMap::new();
     let mut seen = HashSet::with_capacity(posted.len());
-    // The policy of the previous village: villages in code order share one for long runs.
+    // The previous posting's village and its policy: a village's cadres come in a row.
     let mut last_village: Option<(String, Option<Arc<Policy>>)> = None;
     for posting in posted {
         if !seen.insert(posting.user_id) {
