@@ -123,14 +123,6 @@ pub async fn required(s: &Services, unit: &DivisionCode) -> Result<Arc<Policy>> 
         .ok_or_else(|| Error::PolicyNotFound { unit: unit.clone() })
 }
 
-/// Reads and resolves the policy stored nearest to `unit`, bypassing every cache.
-pub async fn load(s: &Services, unit: &DivisionCode) -> Result<Option<Policy>> {
-    let Some(row) = policies::nearest(&s.db, unit).await? else {
-        return Ok(None);
-    };
-    Ok(Some(resolve_one(s, row).await?))
-}
-
 /// Resolves one stored row: its template and emergency read.
 pub async fn resolve_one(s: &Services, row: PolicyRow) -> Result<Policy> {
     let template = templates::get(&s.db, row.template_id)
