@@ -63,6 +63,15 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// `ids` as the text of an SQL list (`1, 2, 3`): integers only, so nothing from outside
+/// reaches the statement's text.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Failed to open or migrate the database.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

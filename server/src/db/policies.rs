@@ -241,12 +241,7 @@ pub async fn emergencies_by_id(db: &Db, ids: &[i64]) -> Result<Vec<Emergency>, s
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    // Integers only: nothing from outside reaches this text.
+    let list = super::id_list(ids);
     let sql = format!("SELECT {EMERGENCY_COLUMNS} FROM emergencies WHERE id IN ({list})");
     on_pool!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)
 }

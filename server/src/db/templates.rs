@@ -48,12 +48,7 @@ pub async fn in_subtree(
 pub async fn get_many(db: &Db, ids: &[i64]) -> Result<Vec<TemplateRow>, sqlx::Error> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        // Integers only: nothing from outside reaches this text.
+        let list = super::id_list(chunk);
         let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id IN ({list})");
         let rows: Vec<TemplateRow> =
             on_pool!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;

@@ -242,12 +242,7 @@ pub async fn set_password(
 pub async fn names(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        // Integers only: nothing from outside reaches this text.
+        let list = super::id_list(chunk);
         let sql = format!("SELECT id, username, display_name FROM users WHERE id IN ({list})");
         let rows: Vec<(i64, String, String)> =
             on_pool!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;

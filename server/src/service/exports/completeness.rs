@@ -7,11 +7,9 @@ use super::csv::CsvSheet;
 use super::table::Cell;
 use super::words::Lang;
 use super::xlsx::XlsxBook;
-use crate::db::org_units;
 use crate::service::completeness::{self, Completeness, Counts, PeriodStatus, Person};
 use crate::service::{Actor, Error, Result, Services};
 use bytes::Bytes;
-use std::collections::HashMap;
 
 /// Completeness of one period, ready to write.
 #[derive(Debug)]
@@ -19,7 +17,6 @@ pub struct CompletenessExport {
     computed: Completeness,
     /// Who is named, with their standing, by village then username.
     people: Vec<(Person, PeriodStatus)>,
-    village_names: HashMap<String, String>,
     lang: Lang,
 }
 
@@ -50,17 +47,9 @@ pub async fn completeness(
             &b.username,
         ))
     });
-    let mut villages: Vec<&str> = people.iter().map(|(p, _)| p.org_unit.as_str()).collect();
-    villages.dedup();
-    let village_names = org_units::get_many(&s.db, &villages)
-        .await?
-        .into_iter()
-        .map(|u| (u.code, u.name))
-        .collect();
     Ok(CompletenessExport {
         computed,
         people,
-        village_names,
         lang,
     })
 }
@@ -130,11 +119,7 @@ impl CompletenessExport {
         self.people.iter().map(|(p, status)| {
             vec![
                 Cell::text(&p.org_unit),
-                Cell::text(
-                    self.village_names
-                        .get(&p.org_unit)
-                        .map_or("", String::as_str),
-                ),
+                Cell::text(&p.village_name),
                 Cell::text(&p.display_name),
                 Cell::text(&p.username),
                 Cell::text(&self.computed.period),
