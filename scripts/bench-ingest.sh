@@ -19,33 +19,8 @@ engines=${ENGINES:-sqlite postgres}
 counties=${COUNTIES:-630223 621121}
 run_seconds=${RUN_SECONDS:-5}
 
-cargo build --release -p jianfu-server -p jianfu-tests --bin jianfu --bin jianfu-load --quiet
-target=${CARGO_TARGET_DIR:-target}/release
-bin=$target/jianfu
-load=$target/jianfu-load
-export JIANFU_LOG=warn
-
-work=$(mktemp -d)
-# shellcheck source=scripts/pg.sh
-source scripts/pg.sh
-export JIANFU_PG_NO_TRAP=1
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  stop_throwaway_postgres
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_ready() {
-  local url=$1
-  for _ in $(seq 1 100); do
-    curl -fs "$url/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "the server did not start" >&2
-  return 1
-}
+# shellcheck source=scripts/bench-server.sh
+source scripts/bench-server.sh
 
 for county in $counties; do
   zcat -f "$file" | awk -F, -v p="^$county" '$1 ~ p && $3 == "village" { print $1 }' >"$work/villages-$county"

@@ -17,32 +17,8 @@ concurrency=${CONCURRENCY:-64}
 repeat=${REPEAT:-5}
 secret=bench-secret-0123456789abcdef-0123456789
 
-cargo build --release -p jianfu-server -p jianfu-tests --bin jianfu --bin jianfu-load --quiet
-target=${CARGO_TARGET_DIR:-target}/release
-bin=$target/jianfu
-load=$target/jianfu-load
-export JIANFU_LOG=warn
-
-work=$(mktemp -d)
-# shellcheck source=scripts/pg.sh
-source scripts/pg.sh
-export JIANFU_PG_NO_TRAP=1
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  stop_throwaway_postgres
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_ready() {
-  for _ in $(seq 1 300); do
-    curl -fs "$1/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "the server did not start" >&2
-  return 1
-}
+# shellcheck source=scripts/bench-server.sh
+source scripts/bench-server.sh
 
 seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 

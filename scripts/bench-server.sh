@@ -1,0 +1,30 @@
+# Sourced by the ingest benchmarks (bench-ingest.sh, bench-national.sh): builds the release
+# server and the load generator, sets $bin and $load, makes a work folder $work, and on
+# exit stops every process in $pids and the throwaway PostgreSQL and removes $work.
+# wait_ready URL waits up to 30 s for the server's /readyz.
+cargo build --release -p jianfu-server -p jianfu-tests --bin jianfu --bin jianfu-load --quiet
+target=${CARGO_TARGET_DIR:-target}/release
+bin=$target/jianfu
+load=$target/jianfu-load
+export JIANFU_LOG=warn
+
+work=$(mktemp -d)
+# shellcheck source=scripts/pg.sh
+source scripts/pg.sh
+export JIANFU_PG_NO_TRAP=1
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  stop_throwaway_postgres
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_ready() {
+  for _ in $(seq 1 300); do
+    curl -fs "$1/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "the server did not start" >&2
+  return 1
+}
