@@ -18,6 +18,8 @@ use std::time::Duration;
 pub mod audit;
 /// Village and township outlines.
 pub mod boundaries;
+/// Who is posted in a subtree and how their reports stand, counted by the database.
+pub mod completeness;
 /// Departments' data needs.
 pub mod data_needs;
 /// Departments, what their needs make visible, their reviews.

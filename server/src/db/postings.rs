@@ -63,28 +63,6 @@ pub async fn of_user_overlapping(
     on_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(from).bind(to).fetch_all(pool).await)
 }
 
-/// A cadre posted in a village on some day: who and where, nothing else.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct Posted {
-    pub user_id: i64,
-    pub org_unit: String,
-}
-
-/// Who is posted where inside `scope` on the local date `day`, by village then user id:
-/// what completeness counts, without the names it shows only for some.
-#[instrument(skip_all)]
-pub async fn posted_on(
-    db: &Db,
-    scope: &DivisionCode,
-    day: &str,
-) -> Result<Vec<Posted>, sqlx::Error> {
-    let (low, high) = scope.subtree_bounds();
-    const SQL: &str = "SELECT p.user_id, p.org_unit FROM postings p WHERE p.org_unit >= $1 \
-         AND p.org_unit < $2 AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $3) \
-         ORDER BY p.org_unit, p.user_id";
-    on_pool!(db, pool => sqlx::query_as(SQL).bind(&low).bind(&high).bind(day).fetch_all(pool).await)
-}
-
 /// Postings to villages inside `scope`, by id, one keyset page.
 #[instrument(skip_all)]
 pub async fn in_subtree(

@@ -49,7 +49,6 @@ pub struct ReportRow {
 impl ReportRow {
     pub fn standing(&self) -> Standing {
         Standing {
-            user_id: self.user_id,
             late: self.late,
             sealed_on_time: self.sealed_on_time,
         }
@@ -680,31 +679,10 @@ fn reach_sql(reach: Option<&[DivisionCode]>) -> String {
 }
 
 /// How a cadre's report for a period stands, for completeness: nothing else is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
-    pub user_id: i64,
     /// Whether the first revision arrived after due date + grace.
     pub late: bool,
     /// A late first revision that was sealed before due date + grace.
     pub sealed_on_time: bool,
-}
-
-/// How the reports for `period_key` of the cadres posted inside `scope` on the local date
-/// `day` stand: found by who wrote them, so a cadre's report counts wherever they serve.
-/// One indexed lookup per posted cadre, nothing else joined.
-#[instrument(skip_all)]
-pub async fn standing_for_period_of_posted(
-    db: &Db,
-    scope: &DivisionCode,
-    day: &str,
-    period_key: &str,
-) -> Result<Vec<Standing>, sqlx::Error> {
-    let (low, high) = scope.subtree_bounds();
-    // As `IN`, not a join: SQLite then looks up each posted cadre's report by
-    // (user_id, period_key) instead of walking every report of the period nationwide.
-    const SQL: &str = "SELECT r.user_id, r.late, r.sealed_on_time FROM reports r \
-         WHERE r.period_key = $4 AND r.user_id IN (SELECT p.user_id FROM postings p \
-         WHERE p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 \
-         AND (p.ends_on IS NULL OR p.ends_on >= $3))";
-    on_pool!(db, pool => sqlx::query_as(SQL).bind(&low).bind(&high).bind(day).bind(period_key).fetch_all(pool).await)
 }

@@ -10,8 +10,10 @@
 
 use super::policy::{Policies, Policy};
 use super::{Actor, Error, Result, Services, parse_period, policy};
+pub use crate::db::completeness::Person;
+use crate::db::completeness::{self as counted, Listed, Scope};
 use crate::db::postings::{self, Exemption};
-use crate::db::reports::{self, Standing};
+use crate::db::reports::Standing;
 use crate::db::{org_units, users};
 use jianfu_core::period::Period;
 use jianfu_core::{DivisionCode, Role};
@@ -83,17 +85,6 @@ pub fn is_exempt(period: &Period, exemptions: &[Exemption]) -> bool {
     })
 }
 
-/// A person in a completeness list: who, and where they serve. Never a count of anything.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Person {
-    pub user_id: i64,
-    pub username: String,
-    pub display_name: String,
-    /// The village of the posting.
-    pub org_unit: String,
-    pub village_name: String,
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// Cadres posted on the period's last day, whose policy has this cadence.
@@ -110,17 +101,20 @@ pub struct Counts {
 
 impl Counts {
     pub(crate) fn add(&mut self, status: PeriodStatus) {
-        self.expected += 1;
-        match status {
-            PeriodStatus::OnTime => self.on_time += 1,
-            PeriodStatus::Late => self.late += 1,
-            PeriodStatus::SealedOnTime => self.sealed_on_time += 1,
-            PeriodStatus::Missing => self.missing += 1,
-            PeriodStatus::Exempt => self.exempt += 1,
-            PeriodStatus::Open | PeriodStatus::Upcoming | PeriodStatus::NotPosted => {
-                self.open += 1;
-            }
-        }
+        self.add_many(status, 1);
+    }
+
+    /// Counts `n` people with `status`.
+    pub(crate) fn add_many(&mut self, status: PeriodStatus, n: u32) {
+        self.expected += n;
+        *match status {
+            PeriodStatus::OnTime => &mut self.on_time,
+            PeriodStatus::Late => &mut self.late,
+            PeriodStatus::SealedOnTime => &mut self.sealed_on_time,
+            PeriodStatus::Missing => &mut self.missing,
+            PeriodStatus::Exempt => &mut self.exempt,
+            PeriodStatus::Open | PeriodStatus::Upcoming | PeriodStatus::NotPosted => &mut self.open,
+        } += n;
     }
 }
 
@@ -189,6 +183,10 @@ pub struct Completeness {
 /// Completeness of `period` (default: the one in force now for the unit's policy) for the
 /// cadres posted inside `unit` (default: the actor's own), each list naming at most
 /// `limit` people (`None`: everyone). Reviewers and admins.
+///
+/// Whoever sees the whole subtree gets it counted by the database ([`count`]); a
+/// department that receives only some villages, or a list asked for whole, gets it from
+/// everyone's verdict ([`compute`]). The two give the same answer (tested).
 pub async fn of_unit(
     s: &Services,
     actor: &Actor,
@@ -203,42 +201,270 @@ pub async fn of_unit(
         None => policy::required(s, &unit).await?.current(s.clock.now()),
     };
     let view = super::departments::View::of(s, actor).await?;
-    let mut result = view.completeness(compute(s, &unit, &period).await?);
-    name_lists(s, &mut result, limit).await?;
+    match limit {
+        Some(limit) if !view.is_partial() => count(s, &unit, &period, limit).await,
+        _ => {
+            let mut result = view.completeness(compute(s, &unit, &period).await?);
+            name_lists(s, &mut result, limit).await?;
+            Ok(result)
+        }
+    }
+}
+
+impl Completeness {
+    /// Nothing counted yet.
+    fn empty(unit: &DivisionCode, period: &Period, capacity: usize) -> Completeness {
+        Completeness {
+            unit: unit.to_string(),
+            period: period.key(),
+            counts: Counts::default(),
+            units: Vec::new(),
+            missing: Vec::new(),
+            exempt: Vec::new(),
+            late: Vec::new(),
+            sealed_on_time: Vec::new(),
+            lists_cut: false,
+            other_cadence: 0,
+            everyone: Vec::with_capacity(capacity),
+        }
+    }
+}
+
+/// The rows of `units`: each child's counts under its name, in code order.
+async fn name_units(s: &Services, by_child: BTreeMap<String, Counts>) -> Result<Vec<UnitCounts>> {
+    let codes: Vec<&str> = by_child.keys().map(String::as_str).collect();
+    let names: HashMap<String, String> = org_units::get_many(&s.db, &codes)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    Ok(by_child
+        .into_iter()
+        .map(|(code, counts)| UnitCounts {
+            name: names.get(&code).cloned().unwrap_or_default(),
+            code,
+            counts,
+        })
+        .collect())
+}
+
+/// Completeness of `period` inside `unit` counted by the database, each list naming the
+/// first `limit` people; `everyone` stays empty.
+///
+/// The cadres are counted in groups of villages that share one policy and one child unit:
+/// the units of the finest level at which either changes (a child of `unit`, or the
+/// deepest unit inside it that holds a policy). A province under provincial and county
+/// policies is a few hundred rows, whatever its size. The exempt are read apart (few).
+/// A list is read only if its count is not zero, and only from the groups where that
+/// verdict falls.
+pub async fn count(
+    s: &Services,
+    unit: &DivisionCode,
+    period: &Period,
+    limit: usize,
+) -> Result<Completeness> {
+    let now = s.clock.timestamp();
+    let (first, last, key) = (
+        period.start.to_string(),
+        period.last_day().to_string(),
+        period.key(),
+    );
+    let scope = Scope {
+        unit,
+        first: &first,
+        last: &last,
+        period_key: &key,
+    };
+    let policies = Policies::governing(s, unit).await?;
+    let child_digits = unit.level().child().map(jianfu_core::Level::digits);
+    let digits = policies
+        .holders()
+        .filter(|holder| holder.len() > unit.as_str().len() && holder.starts_with(unit.as_str()))
+        .map(str::len)
+        .chain(child_digits)
+        .max()
+        .unwrap_or(unit.as_str().len());
+    let mut groups = Groups {
+        policies,
+        resolved: HashMap::new(),
+    };
+    let mut result = Completeness::empty(unit, period, 0);
+    let mut by_child: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut count_in = |result: &mut Completeness, code: &str, verdict: PeriodStatus, n: u32| {
+        result.counts.add_many(verdict, n);
+        if let Some(digits) = child_digits {
+            let child = code.get(..digits).unwrap_or(code);
+            by_child
+                .entry(child.to_owned())
+                .or_default()
+                .add_many(verdict, n);
+        }
+    };
+    // Where each list's people are: the groups where the verdict is theirs, and whether
+    // that is short of every group with people standing so.
+    let (mut missing_in, mut accepted_in) = (Vec::new(), Vec::new());
+    let (mut missing_elsewhere, mut refused_elsewhere) = (false, false);
+    for tally in counted::tally(&s.db, scope, digits).await? {
+        let n = u32::try_from(tally.count).unwrap_or(u32::MAX);
+        let (group, policy) = groups.get(&tally.unit)?;
+        let Some(policy) = policy.filter(|p| p.accepts(period)) else {
+            result.other_cadence += n;
+            refused_elsewhere = true;
+            missing_elsewhere |= tally.late.is_none();
+            continue;
+        };
+        let verdict = status(period, &policy, now, tally.standing(), false);
+        match verdict {
+            PeriodStatus::Missing => missing_in.push(group.clone()),
+            PeriodStatus::Open | PeriodStatus::Upcoming => missing_elsewhere = true,
+            _ => {}
+        }
+        accepted_in.push(group);
+        count_in(&mut result, &tally.unit, verdict, n);
+    }
+    let mut exempt = Vec::new();
+    for person in counted::exempted(&s.db, scope).await? {
+        let group = person.org_unit.get(..digits).unwrap_or(&person.org_unit);
+        match groups.get(group)?.1 {
+            Some(policy) if policy.accepts(period) => {
+                count_in(&mut result, &person.org_unit, PeriodStatus::Exempt, 1);
+                exempt.push(Counted {
+                    user_id: person.user_id,
+                    org_unit: person.org_unit,
+                    status: PeriodStatus::Exempt,
+                });
+            }
+            _ => result.other_cadence += 1,
+        }
+    }
+    result.units = name_units(s, by_child).await?;
+    for units in [&mut missing_in, &mut accepted_in] {
+        units.sort_unstable();
+        units.dedup();
+    }
+    let lists = Lists {
+        exempt,
+        missing_in: missing_elsewhere.then_some(missing_in.as_slice()),
+        accepted_in: refused_elsewhere.then_some(accepted_in.as_slice()),
+    };
+    lists.read(s, scope, &mut result, limit).await?;
     Ok(result)
+}
+
+/// Where [`count`]'s lists come from: the exempt, already read; the others from the
+/// groups where their verdict falls (`None`: every group).
+struct Lists<'a> {
+    exempt: Vec<Counted>,
+    /// The groups where no report means missing.
+    missing_in: Option<&'a [DivisionCode]>,
+    /// The groups whose policy has the period's cadence.
+    accepted_in: Option<&'a [DivisionCode]>,
+}
+
+impl Lists<'_> {
+    /// Fills `result`'s lists, each the first `limit` by village then username, reading
+    /// only those whose count is not zero.
+    async fn read(
+        self,
+        s: &Services,
+        scope: Scope<'_>,
+        result: &mut Completeness,
+        limit: usize,
+    ) -> Result<()> {
+        // The exempt are few and already read: named as `name_lists` names them.
+        let exempt: Vec<&Counted> = self.exempt.iter().collect();
+        let taken = first_villages(&exempt, Some(limit));
+        let named = people(s, taken.iter().copied()).await?;
+        result.exempt = sorted(
+            taken.iter().filter_map(|c| named.get(&c.user_id).cloned()),
+            Some(limit),
+        );
+        let counts = &result.counts;
+        for (which, among, count, list) in [
+            (
+                Listed::Unreported,
+                self.missing_in,
+                counts.missing,
+                &mut result.missing,
+            ),
+            (
+                Listed::LateNotSealed,
+                self.accepted_in,
+                counts.late,
+                &mut result.late,
+            ),
+            (
+                Listed::LateSealed,
+                self.accepted_in,
+                counts.sealed_on_time,
+                &mut result.sealed_on_time,
+            ),
+        ] {
+            if count > 0 {
+                *list = counted::listed(&s.db, scope, which, among, limit).await?;
+            }
+        }
+        result.lists_cut = [
+            (&result.missing, counts.missing),
+            (&result.exempt, counts.exempt),
+            (&result.late, counts.late),
+            (&result.sealed_on_time, counts.sealed_on_time),
+        ]
+        .iter()
+        .any(|(list, count)| list.len() < *count as usize);
+        Ok(())
+    }
+}
+
+/// The groups of villages [`count`] counts by: each group's unit and policy, resolved once.
+struct Groups {
+    policies: Policies,
+    resolved: HashMap<String, (DivisionCode, Option<Arc<Policy>>)>,
+}
+
+impl Groups {
+    fn get(&mut self, code: &str) -> Result<(DivisionCode, Option<Arc<Policy>>)> {
+        if let Some(found) = self.resolved.get(code) {
+            return Ok(found.clone());
+        }
+        let unit = super::parse_code(code, "org_unit")?;
+        let found = (unit.clone(), self.policies.for_unit(&unit).cloned());
+        self.resolved.insert(code.to_owned(), found.clone());
+        Ok(found)
+    }
+}
+
+/// `people` by village then username, the first `limit` of them (`None`: all).
+fn sorted(people: impl Iterator<Item = Person>, limit: Option<usize>) -> Vec<Person> {
+    let mut list: Vec<Person> = people.collect();
+    list.sort_by(|a, b| (&a.org_unit, &a.username).cmp(&(&b.org_unit, &b.username)));
+    list.truncate(limit.unwrap_or(usize::MAX));
+    list
 }
 
 /// Completeness of `period` inside `unit`, for whoever may see it: the counts and
 /// everyone's verdict, the lists still empty ([`name_lists`] fills them).
 pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Result<Completeness> {
     let now = s.clock.timestamp();
-    let (first, last) = (period.start.to_string(), period.last_day().to_string());
-    let posted = postings::posted_on(&s.db, unit, &last).await?;
+    let (first, last, key) = (
+        period.start.to_string(),
+        period.last_day().to_string(),
+        period.key(),
+    );
+    let scope = Scope {
+        unit,
+        first: &first,
+        last: &last,
+        period_key: &key,
+    };
+    let posted = counted::everyone(&s.db, scope).await?;
     let mut exemptions: HashMap<i64, Vec<Exemption>> = HashMap::new();
     for e in postings::exemptions_of_posted(&s.db, unit, &last, &first, &last).await? {
         exemptions.entry(e.user_id).or_default().push(e);
     }
-    let reports: HashMap<i64, Standing> =
-        reports::standing_for_period_of_posted(&s.db, unit, &last, &period.key())
-            .await?
-            .into_iter()
-            .map(|r| (r.user_id, r))
-            .collect();
     let policies = Policies::governing(s, unit).await?;
     let child_digits = unit.level().child().map(jianfu_core::Level::digits);
-    let mut result = Completeness {
-        unit: unit.to_string(),
-        period: period.key(),
-        counts: Counts::default(),
-        units: Vec::new(),
-        missing: Vec::new(),
-        exempt: Vec::new(),
-        late: Vec::new(),
-        sealed_on_time: Vec::new(),
-        lists_cut: false,
-        other_cadence: 0,
-        everyone: Vec::with_capacity(posted.len()),
-    };
+    let mut result = Completeness::empty(unit, period, posted.len());
     let mut by_child: BTreeMap<String, Counts> = BTreeMap::new();
     let mut seen = HashSet::with_capacity(posted.len());
     // The previous posting's village and its policy: a village's cadres come in a row.
@@ -263,13 +489,7 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
         let exempt = exemptions
             .get(&posting.user_id)
             .is_some_and(|list| is_exempt(period, list));
-        let verdict = status(
-            period,
-            &policy,
-            now,
-            reports.get(&posting.user_id).copied(),
-            exempt,
-        );
+        let verdict = status(period, &policy, now, posting.standing(), exempt);
         result.counts.add(verdict);
         if let Some(digits) = child_digits {
             let child = posting.org_unit.get(..digits).unwrap_or(&posting.org_unit);
@@ -284,20 +504,7 @@ pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Resu
             status: verdict,
         });
     }
-    let codes: Vec<&str> = by_child.keys().map(String::as_str).collect();
-    let names: HashMap<String, String> = org_units::get_many(&s.db, &codes)
-        .await?
-        .into_iter()
-        .map(|u| (u.code, u.name))
-        .collect();
-    result.units = by_child
-        .into_iter()
-        .map(|(code, counts)| UnitCounts {
-            name: names.get(&code).cloned().unwrap_or_default(),
-            code,
-            counts,
-        })
-        .collect();
+    result.units = name_units(s, by_child).await?;
     Ok(result)
 }
 
@@ -326,13 +533,11 @@ pub async fn name_lists(
     }
     let named = people(s, chosen.iter().flatten().copied()).await?;
     let mut lists = chosen.into_iter().map(|list| {
-        let mut list: Vec<Person> = list
-            .into_iter()
-            .filter_map(|c| named.get(&c.user_id).cloned())
-            .collect();
-        list.sort_by(|a, b| (&a.org_unit, &a.username).cmp(&(&b.org_unit, &b.username)));
-        list.truncate(limit.unwrap_or(usize::MAX));
-        list
+        sorted(
+            list.into_iter()
+                .filter_map(|c| named.get(&c.user_id).cloned()),
+            limit,
+        )
     });
     result.missing = lists.next().unwrap_or_default();
     result.exempt = lists.next().unwrap_or_default();

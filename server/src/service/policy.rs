@@ -195,6 +195,11 @@ impl Policies {
             .find_map(|code| self.by_unit.get(code.as_str()))
     }
 
+    /// The units holding the policies read, in no particular order.
+    pub fn holders(&self) -> impl Iterator<Item = &str> {
+        self.by_unit.keys().map(String::as_str)
+    }
+
     /// The resolved policies, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Policy>> {
         self.by_unit.values()

@@ -3,16 +3,18 @@
 //! all. The village, the township, the county, the city and the province must say the
 //! same of each person; each level must count exactly the people posted inside it.
 
+use crate::exports::{column, csv_rows, download};
 use jianfu_core::Role;
 use jianfu_tests::fixtures::{at, content, field, ok_json, outcome, policy_body, put_report, send};
 use jianfu_tests::{StatusCode, TestApp, expect_error, on_both_engines};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 on_both_engines!(
     every_level_gives_each_person_the_same_verdict,
-    lists_name_the_first_people_by_village_then_username
+    lists_name_the_first_people_by_village_then_username,
+    the_counts_and_the_export_agree_under_policies_below_the_city
 );
 
 const CITY: &str = "1309";
@@ -98,8 +100,9 @@ const EXEMPTIONS: [(&str, &str, &str, &str); 3] = [
     ("moved.exempt", "sickness", "2026-11-24", "2026-11-24"),
 ];
 
-/// A weekly policy on the city, with its template, set by the city's admin.
-async fn weekly_policy_on_the_city(app: &TestApp, admin: &str) {
+/// A weekly policy on the city, with its template, set by the city's admin; returns the
+/// template's id.
+async fn weekly_policy_on_the_city(app: &TestApp, admin: &str) -> i64 {
     let template = ok_json(
         app.post_json(
             "/api/v1/templates",
@@ -124,6 +127,7 @@ async fn weekly_policy_on_the_city(app: &TestApp, admin: &str) {
         StatusCode::OK,
     )
     .await;
+    id
 }
 
 /// A new report of `username` for `week`, at the clock's time.
@@ -307,4 +311,119 @@ async fn lists_name_the_first_people_by_village_then_username(app: TestApp) {
         )
         .await;
     }
+}
+
+/// The API counts in the database, by groups of villages under one policy; the export
+/// gives everyone's verdict one by one. With policies held below the city (a township on
+/// another cadence, one whose grace has not passed yet), both say the same at every level:
+/// the counts of each unit, and who is named in each list.
+async fn the_counts_and_the_export_agree_under_policies_below_the_city(app: TestApp) {
+    let reviewer = set_up(&app).await;
+    let admin = app.login("city.admin").await;
+    // Posted in 吴桥 before the township's cadence changes: late for 11-16, then counted
+    // on another cadence.
+    app.add_user("stays.a", Role::Cadre, VILLAGE_A).await;
+    // Posted in 献县 and never reports: missing where the others are still open.
+    app.add_user("newcomer", Role::Cadre, VILLAGE_C).await;
+    for (name, village) in [("stays.a", VILLAGE_A), ("newcomer", VILLAGE_C)] {
+        let body = json!({ "username": name, "org_unit": village, "starts_on": "2026-11-01" });
+        let response = app.post_json("/api/v1/postings", Some(&admin), &body).await;
+        ok_json(response, StatusCode::CREATED).await;
+    }
+    app.clock.set(at(2026, 11, 28, 9, 0));
+    report(&app, "stays.a", WEEKS[1]).await;
+    app.clock.set(at(2026, 12, 6, 9, 0));
+    let template = ok_json(
+        app.get(&format!("/api/v1/policies/{CITY}"), &admin).await,
+        StatusCode::OK,
+    )
+    .await["template_id"]
+        .as_i64()
+        .expect("template_id");
+    let monthly = policy_body(template, "monthly", 60);
+    let mut slow = policy_body(template, "weekly", 60);
+    slow["grace_days"] = json!(7);
+    for (township, body) in [("130928101", monthly), ("130928100", slow)] {
+        let path = format!("/api/v1/policies/{township}");
+        let response = send(&app, Method::PUT, &path, &admin, &body).await;
+        ok_json(response, StatusCode::OK).await;
+    }
+    let mut statuses = BTreeSet::new();
+    let mut other_cadence = 0;
+    for week in WEEKS {
+        for unit in LEVELS.iter().chain([&PROVINCE]) {
+            let query = format!("unit={unit}&period={week}");
+            let api = ok_json(
+                app.get(&format!("/api/v1/completeness?{query}"), &reviewer)
+                    .await,
+                StatusCode::OK,
+            )
+            .await;
+            let path = format!("/api/v1/exports/completeness.csv?{query}&lang=en");
+            let rows = csv_rows(&download(&app, &path, &reviewer).await.1);
+            let people_header = rows
+                .iter()
+                .position(|r| r.first().is_some_and(|c| c == "village code"))
+                .expect("the people's header");
+            let counts = |row: &[String]| row[3..10].join(" ");
+            let exported: Vec<(String, String)> = rows[1..people_header]
+                .iter()
+                .map(|r| (r[0].clone(), counts(r)))
+                .collect();
+            let counted = |c: &Value| {
+                [
+                    "expected",
+                    "on_time",
+                    "late",
+                    "sealed_on_time",
+                    "missing",
+                    "exempt",
+                    "open",
+                ]
+                .map(|k| c[k].to_string())
+                .join(" ")
+            };
+            let mut answered: Vec<(String, String)> = api["units"]
+                .as_array()
+                .expect("units")
+                .iter()
+                .map(|u| (u["code"].as_str().expect("code").to_owned(), counted(u)))
+                .collect();
+            answered.push(((*unit).to_owned(), counted(&api["counts"])));
+            assert_eq!(answered, exported, "{week} at {unit}: {api}");
+            let status = column(&rows[people_header], "status");
+            let exported: BTreeSet<(String, String)> = rows[people_header + 1..]
+                .iter()
+                .map(|r| (r[3].clone(), r[status].clone()))
+                .collect();
+            let mut answered = BTreeSet::new();
+            for (list, word) in [
+                ("missing", "missing"),
+                ("late", "late"),
+                ("sealed_on_time", "sealed on time, delivered late"),
+                ("exempt", "exempt"),
+            ] {
+                for person in api[list].as_array().expect("a list") {
+                    let name = person["username"].as_str().expect("username");
+                    answered.insert((name.to_owned(), word.to_owned()));
+                }
+            }
+            assert_eq!(answered, exported, "{week} at {unit}: {api}");
+            for (key, value) in api["counts"].as_object().expect("counts") {
+                if value.as_u64().is_some_and(|n| n > 0) {
+                    statuses.insert(key.clone());
+                }
+            }
+            other_cadence += api["other_cadence"].as_u64().expect("other_cadence");
+        }
+    }
+    // The case is what it claims: every verdict but sealed on time occurs, and some
+    // cadres are counted on another cadence.
+    for verdict in ["on_time", "late", "missing", "exempt", "open"] {
+        assert!(
+            statuses.contains(verdict),
+            "{verdict} never counted: {statuses:?}"
+        );
+    }
+    assert!(other_cadence > 0, "nobody on another cadence");
 }

@@ -1,0 +1,226 @@
+//! The reads behind a subtree's completeness (R2, R6): who is posted inside the subtree on
+//! the period's last day and how their report for the period stands.
+//!
+//! For the API the database counts: in groups of villages ([`tally`]), the exempt apart
+//! (few), and by name only the first people of each list ([`listed`]). A province is tens
+//! of thousands of cadres; these reads return a few hundred rows for it. Where every
+//! person's verdict is needed (a department's share, the grid, the export), [`everyone`]
+//! returns one row per cadre.
+//!
+//! Reports are found by author (`reports_standing`: user, period, late, sealed), so a
+//! cadre's report counts wherever they serve. SQLite is told to use that index: its planner
+//! otherwise takes the (user, period) unique index and reads every row from the table.
+
+use super::reports::Standing;
+use super::{Db, on_pool};
+use jianfu_core::DivisionCode;
+use serde::Serialize;
+use sqlx::FromRow;
+use tracing::instrument;
+
+/// Cadres posted in villages sharing their first digits, not exempt, whose reports for the
+/// period stand alike.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Tally {
+    /// The unit the villages share: the first digits of their codes.
+    pub unit: String,
+    /// Whether the first revision arrived late; `None`: no report.
+    pub late: Option<bool>,
+    pub sealed_on_time: Option<bool>,
+    pub count: i64,
+}
+
+/// A cadre posted in the subtree, and how their report for the period stands.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Posted {
+    pub user_id: i64,
+    /// The village of the posting.
+    pub org_unit: String,
+    /// Whether the first revision arrived late; `None`: no report.
+    pub late: Option<bool>,
+    pub sealed_on_time: Option<bool>,
+}
+
+impl Posted {
+    /// The report's standing, if there is a report.
+    pub fn standing(&self) -> Option<Standing> {
+        standing(self.late, self.sealed_on_time)
+    }
+}
+
+impl Tally {
+    /// The standing of the reports counted, if they are reports.
+    pub fn standing(&self) -> Option<Standing> {
+        standing(self.late, self.sealed_on_time)
+    }
+}
+
+fn standing(late: Option<bool>, sealed_on_time: Option<bool>) -> Option<Standing> {
+    late.map(|late| Standing {
+        late,
+        sealed_on_time: sealed_on_time.unwrap_or(false),
+    })
+}
+
+/// A cadre posted in the subtree and exempt for part of the period.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Exempted {
+    pub user_id: i64,
+    /// The village of the posting.
+    pub org_unit: String,
+}
+
+/// A person in a completeness list: who, and where they serve. Never a count of anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct Person {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// The village of the posting.
+    pub org_unit: String,
+    pub village_name: String,
+}
+
+/// Which people of a list: how their report stands (the exempt are never in these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    Unreported,
+    LateNotSealed,
+    LateSealed,
+}
+
+/// The period a read is about, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub unit: &'a DivisionCode,
+    /// The period's first and last local dates (`YYYY-MM-DD`); postings count on the last.
+    pub first: &'a str,
+    pub last: &'a str,
+    pub period_key: &'a str,
+}
+
+/// Postings in `$1..$2` on `$3`.
+const POSTED_ON: &str = "p.org_unit >= $1 AND p.org_unit < $2 AND p.starts_on <= $3 \
+     AND (p.ends_on IS NULL OR p.ends_on >= $3)";
+
+/// The reports table as `r`, read through `reports_standing`.
+fn reports(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "reports r INDEXED BY reports_standing",
+        Db::Postgres(_) => "reports r",
+    }
+}
+
+/// The cadres posted inside the scope, each with their report for `$4` if there is one.
+fn posted(db: &Db) -> String {
+    format!(
+        "FROM postings p LEFT JOIN {} ON r.user_id = p.user_id AND r.period_key = $4 \
+         WHERE {POSTED_ON}",
+        reports(db)
+    )
+}
+
+/// Exempt for part of the period: an exemption sharing a day with `first..$3` (`first`
+/// the placeholder of the period's first day).
+fn exempt(first: &str) -> String {
+    format!(
+        "p.user_id IN (SELECT e.user_id FROM exemptions e WHERE e.starts_on <= $3 AND e.ends_on >= {first})"
+    )
+}
+
+/// Everyone posted inside the scope with their report's standing, by village then user id.
+#[instrument(skip_all)]
+pub async fn everyone(db: &Db, scope: Scope<'_>) -> Result<Vec<Posted>, sqlx::Error> {
+    let (low, high) = scope.unit.subtree_bounds();
+    let sql = format!(
+        "SELECT p.user_id, p.org_unit, r.late, r.sealed_on_time {} ORDER BY p.org_unit, p.user_id",
+        posted(db)
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(&low).bind(&high).bind(scope.last).bind(scope.period_key)
+        .fetch_all(pool).await)
+}
+
+/// The cadres posted inside the scope who are not exempt, counted by the unit of the first
+/// `digits` digits of their village and by how their report stands.
+#[instrument(skip_all)]
+pub async fn tally(db: &Db, scope: Scope<'_>, digits: usize) -> Result<Vec<Tally>, sqlx::Error> {
+    let (low, high) = scope.unit.subtree_bounds();
+    let digits = i32::try_from(digits).unwrap_or(i32::MAX);
+    let sql = format!(
+        "SELECT substr(p.org_unit, 1, $6) AS unit, r.late, r.sealed_on_time, count(*) AS count \
+         {} AND NOT {} GROUP BY 1, 2, 3",
+        posted(db),
+        exempt("$5")
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(&low).bind(&high).bind(scope.last).bind(scope.period_key).bind(scope.first).bind(digits)
+        .fetch_all(pool).await)
+}
+
+/// The cadres posted inside the scope who are exempt for part of the period, by village
+/// then user id.
+#[instrument(skip_all)]
+pub async fn exempted(db: &Db, scope: Scope<'_>) -> Result<Vec<Exempted>, sqlx::Error> {
+    let (low, high) = scope.unit.subtree_bounds();
+    let sql = format!(
+        "SELECT p.user_id, p.org_unit FROM postings p WHERE {POSTED_ON} AND {} \
+         ORDER BY p.org_unit, p.user_id",
+        exempt("$4")
+    );
+    on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(&low).bind(&high).bind(scope.last).bind(scope.first)
+        .fetch_all(pool).await)
+}
+
+/// The first `limit` people posted inside the scope, not exempt, whose report stands as
+/// `which` says, by village then username; only in the units `among` names (each of the
+/// same number of digits) when given.
+#[instrument(skip_all)]
+pub async fn listed(
+    db: &Db,
+    scope: Scope<'_>,
+    which: Listed,
+    among: Option<&[DivisionCode]>,
+    limit: usize,
+) -> Result<Vec<Person>, sqlx::Error> {
+    let (low, high) = scope.unit.subtree_bounds();
+    // As conditions on the posting, so that a person is looked up only once they qualify.
+    let report = format!(
+        "SELECT 1 FROM {} WHERE r.user_id = p.user_id AND r.period_key = $4",
+        reports(db)
+    );
+    let standing = match which {
+        Listed::Unreported => format!("NOT EXISTS ({report})"),
+        Listed::LateNotSealed => format!("EXISTS ({report} AND r.late AND NOT r.sealed_on_time)"),
+        Listed::LateSealed => format!("EXISTS ({report} AND r.late AND r.sealed_on_time)"),
+    };
+    // Division codes are digits only: nothing from outside reaches the statement's text.
+    let among = match among {
+        Some(units) => {
+            let digits = units.first().map_or(0, |u| u.as_str().len());
+            let codes: Vec<String> = units.iter().map(|u| format!("'{}'", u.as_str())).collect();
+            format!(
+                "AND substr(p.org_unit, 1, {digits}) IN ({})",
+                codes.join(", ")
+            )
+        }
+        None => String::new(),
+    };
+    // In byte order on both engines, as a list sorted in Rust would be.
+    let username = match db {
+        Db::Sqlite(_) => "u.username",
+        Db::Postgres(_) => "u.username COLLATE \"C\"",
+    };
+    let sql = format!(
+        "SELECT p.user_id, u.username, u.display_name, p.org_unit, o.name AS village_name \
+         FROM postings p JOIN users u ON u.id = p.user_id JOIN org_units o ON o.code = p.org_unit \
+         WHERE {POSTED_ON} AND {standing} AND NOT {} {among} \
+         ORDER BY p.org_unit, {username} LIMIT $6",
+        exempt("$5")
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(&low).bind(&high).bind(scope.last).bind(scope.period_key).bind(scope.first).bind(limit)
+        .fetch_all(pool).await)
+}
