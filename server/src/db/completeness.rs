@@ -7,9 +7,11 @@
 //! person's verdict is needed (a department's share, the grid, the export), [`everyone`]
 //! returns one row per cadre.
 //!
-//! Reports are found by author (`reports_standing`: user, period, late, sealed), so a
-//! cadre's report counts wherever they serve. SQLite is told to use that index: its planner
-//! otherwise takes the (user, period) unique index and reads every row from the table.
+//! Reports are found by author (`reports_standing`: user, period, late, sealed; migration
+//! 0007), so a cadre's report counts wherever they serve, and the table is not read. On
+//! PostgreSQL that index is the (user, period) unique index itself; on SQLite it is one
+//! more, and SQLite is told to use it: its planner otherwise takes the unique index and
+//! then reads each row from the table.
 
 use super::reports::Standing;
 use super::{Db, on_pool};
