@@ -7,6 +7,12 @@
 //! unit). So the village, the township, the county and the province all give the same
 //! verdict for the same person, whoever asks. Policies are resolved in bulk: three
 //! queries for the whole subtree, each distinct policy once.
+//!
+//! Two ways to the same answer: the API's counts are made by the database in groups of
+//! villages under one policy ([`count`]); where every person's verdict is needed (a
+//! department's share, the grid, the export) they are made one by one ([`compute`]). The
+//! test `verdicts::the_counts_and_the_export_agree_under_policies_below_the_city` holds
+//! them to the same answer at every level.
 
 use super::policy::{Policies, Policy};
 use super::{Actor, Error, Result, Services, parse_period, policy};
