@@ -352,63 +352,7 @@ async fn the_counts_and_the_export_agree_under_policies_below_the_city(app: Test
     let mut other_cadence = 0;
     for week in WEEKS {
         for unit in LEVELS.iter().chain([&PROVINCE]) {
-            let query = format!("unit={unit}&period={week}");
-            let api = ok_json(
-                app.get(&format!("/api/v1/completeness?{query}"), &reviewer)
-                    .await,
-                StatusCode::OK,
-            )
-            .await;
-            let path = format!("/api/v1/exports/completeness.csv?{query}&lang=en");
-            let rows = csv_rows(&download(&app, &path, &reviewer).await.1);
-            let people_header = rows
-                .iter()
-                .position(|r| r.first().is_some_and(|c| c == "village code"))
-                .expect("the people's header");
-            let counts = |row: &[String]| row[3..10].join(" ");
-            let exported: Vec<(String, String)> = rows[1..people_header]
-                .iter()
-                .map(|r| (r[0].clone(), counts(r)))
-                .collect();
-            let counted = |c: &Value| {
-                [
-                    "expected",
-                    "on_time",
-                    "late",
-                    "sealed_on_time",
-                    "missing",
-                    "exempt",
-                    "open",
-                ]
-                .map(|k| c[k].to_string())
-                .join(" ")
-            };
-            let mut answered: Vec<(String, String)> = api["units"]
-                .as_array()
-                .expect("units")
-                .iter()
-                .map(|u| (u["code"].as_str().expect("code").to_owned(), counted(u)))
-                .collect();
-            answered.push(((*unit).to_owned(), counted(&api["counts"])));
-            assert_eq!(answered, exported, "{week} at {unit}: {api}");
-            let status = column(&rows[people_header], "status");
-            let exported: BTreeSet<(String, String)> = rows[people_header + 1..]
-                .iter()
-                .map(|r| (r[3].clone(), r[status].clone()))
-                .collect();
-            let mut answered = BTreeSet::new();
-            for (list, word) in [
-                ("missing", "missing"),
-                ("late", "late"),
-                ("sealed_on_time", "sealed on time, delivered late"),
-                ("exempt", "exempt"),
-            ] {
-                for person in api[list].as_array().expect("a list") {
-                    let name = person["username"].as_str().expect("username");
-                    answered.insert((name.to_owned(), word.to_owned()));
-                }
-            }
-            assert_eq!(answered, exported, "{week} at {unit}: {api}");
+            let api = agree(&app, &reviewer, week, unit).await;
             for (key, value) in api["counts"].as_object().expect("counts") {
                 if value.as_u64().is_some_and(|n| n > 0) {
                     statuses.insert(key.clone());
@@ -426,4 +370,67 @@ async fn the_counts_and_the_export_agree_under_policies_below_the_city(app: Test
         );
     }
     assert!(other_cadence > 0, "nobody on another cadence");
+}
+
+/// Checks that `GET /api/v1/completeness` and the completeness CSV say the same of `unit`
+/// in `week` (the counts of each unit and the total, who is named with which verdict);
+/// returns the API's answer.
+async fn agree(app: &TestApp, reviewer: &str, week: &str, unit: &str) -> Value {
+    let query = format!("unit={unit}&period={week}");
+    let api = ok_json(
+        app.get(&format!("/api/v1/completeness?{query}"), reviewer)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let path = format!("/api/v1/exports/completeness.csv?{query}&lang=en");
+    let rows = csv_rows(&download(app, &path, reviewer).await.1);
+    let people_header = rows
+        .iter()
+        .position(|r| r.first().is_some_and(|c| c == "village code"))
+        .expect("the people's header");
+    let exported: Vec<(String, String)> = rows[1..people_header]
+        .iter()
+        .map(|r| (r[0].clone(), r[3..10].join(" ")))
+        .collect();
+    let counted = |c: &Value| {
+        [
+            "expected",
+            "on_time",
+            "late",
+            "sealed_on_time",
+            "missing",
+            "exempt",
+            "open",
+        ]
+        .map(|k| c[k].to_string())
+        .join(" ")
+    };
+    let mut answered: Vec<(String, String)> = api["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| (u["code"].as_str().expect("code").to_owned(), counted(u)))
+        .collect();
+    answered.push((unit.to_owned(), counted(&api["counts"])));
+    assert_eq!(answered, exported, "{week} at {unit}: {api}");
+    let status = column(&rows[people_header], "status");
+    let exported: BTreeSet<(String, String)> = rows[people_header + 1..]
+        .iter()
+        .map(|r| (r[3].clone(), r[status].clone()))
+        .collect();
+    let mut answered = BTreeSet::new();
+    for (list, word) in [
+        ("missing", "missing"),
+        ("late", "late"),
+        ("sealed_on_time", "sealed on time, delivered late"),
+        ("exempt", "exempt"),
+    ] {
+        for person in api[list].as_array().expect("a list") {
+            let name = person["username"].as_str().expect("username");
+            answered.insert((name.to_owned(), word.to_owned()));
+        }
+    }
+    assert_eq!(answered, exported, "{week} at {unit}: {api}");
+    api
 }
