@@ -9,9 +9,9 @@
 //!
 //! Reports are found by author (`reports_standing`: user, period, late, sealed; migration
 //! 0007), so a cadre's report counts wherever they serve, and the table is not read. On
-//! PostgreSQL that index is the (user, period) unique index itself; on SQLite it is one
-//! more, and SQLite is told to use it: its planner otherwise takes the unique index and
-//! then reads each row from the table.
+//! PostgreSQL that index is the (user, period) unique index itself; on SQLite it takes the
+//! place of an index no query used, and SQLite is told to use it: its planner otherwise
+//! takes the unique index and then reads each row from the table.
 
 use super::reports::Standing;
 use super::{Db, on_pool};
