@@ -177,7 +177,7 @@ pub async fn exempted(db: &Db, scope: Scope<'_>) -> Result<Vec<Exempted>, sqlx::
 
 /// The first `limit` people posted inside the scope, not exempt, whose report stands as
 /// `which` says, by village then username; only in the units `among` names (each of the
-/// same number of digits) when given.
+/// same number of digits; none: nobody) when given.
 #[instrument(skip_all)]
 pub async fn listed(
     db: &Db,
@@ -186,6 +186,9 @@ pub async fn listed(
     among: Option<&[DivisionCode]>,
     limit: usize,
 ) -> Result<Vec<Person>, sqlx::Error> {
+    if among.is_some_and(<[DivisionCode]>::is_empty) {
+        return Ok(Vec::new());
+    }
     let (low, high) = scope.unit.subtree_bounds();
     // As conditions on the posting, so that a person is looked up only once they qualify.
     let report = format!(
