@@ -16,6 +16,7 @@
 use super::reports::Standing;
 use super::{Db, on_pool};
 use jianfu_core::DivisionCode;
+use jianfu_core::period::Period;
 use serde::Serialize;
 use sqlx::FromRow;
 use tracing::instrument;
@@ -92,13 +93,29 @@ pub enum Listed {
 }
 
 /// The period a read is about, and where.
-#[derive(Debug, Clone, Copy)]
-pub struct Scope<'a> {
-    pub unit: &'a DivisionCode,
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The subtree's bounds as a range of codes (see [`DivisionCode::subtree_bounds`]).
+    low: String,
+    high: String,
     /// The period's first and last local dates (`YYYY-MM-DD`); postings count on the last.
-    pub first: &'a str,
-    pub last: &'a str,
-    pub period_key: &'a str,
+    pub first: String,
+    pub last: String,
+    pub period_key: String,
+}
+
+impl Scope {
+    /// `period` inside `unit`.
+    pub fn of(unit: &DivisionCode, period: &Period) -> Scope {
+        let (low, high) = unit.subtree_bounds();
+        Scope {
+            low,
+            high,
+            first: period.start.to_string(),
+            last: period.last_day().to_string(),
+            period_key: period.key(),
+        }
+    }
 }
 
 /// Postings in `$1..$2` on `$3`.
@@ -132,22 +149,20 @@ fn exempt(first: &str) -> String {
 
 /// Everyone posted inside the scope with their report's standing, by village then user id.
 #[instrument(skip_all)]
-pub async fn everyone(db: &Db, scope: Scope<'_>) -> Result<Vec<Posted>, sqlx::Error> {
-    let (low, high) = scope.unit.subtree_bounds();
+pub async fn everyone(db: &Db, scope: &Scope) -> Result<Vec<Posted>, sqlx::Error> {
     let sql = format!(
         "SELECT p.user_id, p.org_unit, r.late, r.sealed_on_time {} ORDER BY p.org_unit, p.user_id",
         posted(db)
     );
     on_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(&low).bind(&high).bind(scope.last).bind(scope.period_key)
+        .bind(&scope.low).bind(&scope.high).bind(&scope.last).bind(&scope.period_key)
         .fetch_all(pool).await)
 }
 
 /// The cadres posted inside the scope who are not exempt, counted by the unit of the first
 /// `digits` digits of their village and by how their report stands.
 #[instrument(skip_all)]
-pub async fn tally(db: &Db, scope: Scope<'_>, digits: usize) -> Result<Vec<Tally>, sqlx::Error> {
-    let (low, high) = scope.unit.subtree_bounds();
+pub async fn tally(db: &Db, scope: &Scope, digits: usize) -> Result<Vec<Tally>, sqlx::Error> {
     let digits = i32::try_from(digits).unwrap_or(i32::MAX);
     let sql = format!(
         "SELECT substr(p.org_unit, 1, $6) AS unit, r.late, r.sealed_on_time, count(*) AS count \
@@ -156,22 +171,21 @@ pub async fn tally(db: &Db, scope: Scope<'_>, digits: usize) -> Result<Vec<Tally
         exempt("$5")
     );
     on_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(&low).bind(&high).bind(scope.last).bind(scope.period_key).bind(scope.first).bind(digits)
+        .bind(&scope.low).bind(&scope.high).bind(&scope.last).bind(&scope.period_key).bind(&scope.first).bind(digits)
         .fetch_all(pool).await)
 }
 
 /// The cadres posted inside the scope who are exempt for part of the period, by village
 /// then user id.
 #[instrument(skip_all)]
-pub async fn exempted(db: &Db, scope: Scope<'_>) -> Result<Vec<Exempted>, sqlx::Error> {
-    let (low, high) = scope.unit.subtree_bounds();
+pub async fn exempted(db: &Db, scope: &Scope) -> Result<Vec<Exempted>, sqlx::Error> {
     let sql = format!(
         "SELECT p.user_id, p.org_unit FROM postings p WHERE {POSTED_ON} AND {} \
          ORDER BY p.org_unit, p.user_id",
         exempt("$4")
     );
     on_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(&low).bind(&high).bind(scope.last).bind(scope.first)
+        .bind(&scope.low).bind(&scope.high).bind(&scope.last).bind(&scope.first)
         .fetch_all(pool).await)
 }
 
@@ -181,7 +195,7 @@ pub async fn exempted(db: &Db, scope: Scope<'_>) -> Result<Vec<Exempted>, sqlx::
 #[instrument(skip_all)]
 pub async fn listed(
     db: &Db,
-    scope: Scope<'_>,
+    scope: &Scope,
     which: Listed,
     among: Option<&[DivisionCode]>,
     limit: usize,
@@ -189,7 +203,6 @@ pub async fn listed(
     if among.is_some_and(<[DivisionCode]>::is_empty) {
         return Ok(Vec::new());
     }
-    let (low, high) = scope.unit.subtree_bounds();
     // As conditions on the posting, so that a person is looked up only once they qualify.
     let report = format!(
         "SELECT 1 FROM {} WHERE r.user_id = p.user_id AND r.period_key = $4",
@@ -226,6 +239,6 @@ pub async fn listed(
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     on_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(&low).bind(&high).bind(scope.last).bind(scope.period_key).bind(scope.first).bind(limit)
+        .bind(&scope.low).bind(&scope.high).bind(&scope.last).bind(&scope.period_key).bind(&scope.first).bind(limit)
         .fetch_all(pool).await)
 }

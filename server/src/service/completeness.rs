@@ -270,17 +270,7 @@ pub async fn count(
     limit: usize,
 ) -> Result<Completeness> {
     let now = s.clock.timestamp();
-    let (first, last, key) = (
-        period.start.to_string(),
-        period.last_day().to_string(),
-        period.key(),
-    );
-    let scope = Scope {
-        unit,
-        first: &first,
-        last: &last,
-        period_key: &key,
-    };
+    let scope = Scope::of(unit, period);
     let policies = Policies::governing(s, unit).await?;
     let child_digits = unit.level().child().map(jianfu_core::Level::digits);
     let digits = policies
@@ -310,7 +300,7 @@ pub async fn count(
     // that is short of every group with people standing so.
     let (mut missing_in, mut accepted_in) = (Vec::new(), Vec::new());
     let (mut missing_elsewhere, mut refused_elsewhere) = (false, false);
-    for tally in counted::tally(&s.db, scope, digits).await? {
+    for tally in counted::tally(&s.db, &scope, digits).await? {
         let n = u32::try_from(tally.count).unwrap_or(u32::MAX);
         let (group, policy) = groups.get(&tally.unit)?;
         let Some(policy) = policy.filter(|p| p.accepts(period)) else {
@@ -329,7 +319,7 @@ pub async fn count(
         count_in(&mut result, &tally.unit, verdict, n);
     }
     let mut exempt = Vec::new();
-    for person in counted::exempted(&s.db, scope).await? {
+    for person in counted::exempted(&s.db, &scope).await? {
         let group = person.org_unit.get(..digits).unwrap_or(&person.org_unit);
         match groups.get(group)?.1 {
             Some(policy) if policy.accepts(period) => {
@@ -353,7 +343,7 @@ pub async fn count(
         missing_in: missing_elsewhere.then_some(missing_in.as_slice()),
         accepted_in: refused_elsewhere.then_some(accepted_in.as_slice()),
     };
-    lists.read(s, scope, &mut result, limit).await?;
+    lists.read(s, &scope, &mut result, limit).await?;
     Ok(result)
 }
 
@@ -373,7 +363,7 @@ impl Lists<'_> {
     async fn read(
         self,
         s: &Services,
-        scope: Scope<'_>,
+        scope: &Scope,
         result: &mut Completeness,
         limit: usize,
     ) -> Result<()> {
@@ -452,20 +442,12 @@ fn sorted(people: impl Iterator<Item = Person>, limit: Option<usize>) -> Vec<Per
 /// everyone's verdict, the lists still empty ([`name_lists`] fills them).
 pub async fn compute(s: &Services, unit: &DivisionCode, period: &Period) -> Result<Completeness> {
     let now = s.clock.timestamp();
-    let (first, last, key) = (
-        period.start.to_string(),
-        period.last_day().to_string(),
-        period.key(),
-    );
-    let scope = Scope {
-        unit,
-        first: &first,
-        last: &last,
-        period_key: &key,
-    };
-    let posted = counted::everyone(&s.db, scope).await?;
+    let scope = Scope::of(unit, period);
+    let posted = counted::everyone(&s.db, &scope).await?;
     let mut exemptions: HashMap<i64, Vec<Exemption>> = HashMap::new();
-    for e in postings::exemptions_of_posted(&s.db, unit, &last, &first, &last).await? {
+    for e in
+        postings::exemptions_of_posted(&s.db, unit, &scope.last, &scope.first, &scope.last).await?
+    {
         exemptions.entry(e.user_id).or_default().push(e);
     }
     let policies = Policies::governing(s, unit).await?;
