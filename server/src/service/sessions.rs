@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 pub const FRESH_FOR: Duration = Duration::from_secs(10);
 
 /// How many accounts are kept; past it, those read longer ago than [`FRESH_FOR`] are
-/// dropped (they would be read again anyway), or all of them if half are fresh, so a national week's 620k cadres, each
-/// signing in once, never stay resident together.
+/// dropped (they would be read again anyway), or all of them if half are fresh, so a
+/// national week's 620k cadres, each signing in once, never stay resident together.
 const MAX_CACHED_ACCOUNTS: usize = 50_000;
 
 /// Accounts by user id, as last read.
