@@ -11,7 +11,7 @@ use jianfu_tests::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
-mod workbooks;
+pub(crate) mod workbooks;
 
 on_both_engines!(
     exports_are_scoped_and_refused_in_json,

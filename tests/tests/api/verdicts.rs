@@ -3,7 +3,8 @@
 //! all. The village, the township, the county, the city and the province must say the
 //! same of each person; each level must count exactly the people posted inside it.
 
-use crate::exports::{column, csv_rows, download};
+use crate::exports::download;
+use crate::exports::workbooks::{completeness_csv, expected};
 use jianfu_core::Role;
 use jianfu_tests::fixtures::{at, content, field, ok_json, outcome, policy_body, put_report, send};
 use jianfu_tests::{StatusCode, TestApp, expect_error, on_both_engines};
@@ -383,54 +384,12 @@ async fn agree(app: &TestApp, reviewer: &str, week: &str, unit: &str) -> Value {
         StatusCode::OK,
     )
     .await;
-    let path = format!("/api/v1/exports/completeness.csv?{query}&lang=en");
-    let rows = csv_rows(&download(app, &path, reviewer).await.1);
-    let people_header = rows
-        .iter()
-        .position(|r| r.first().is_some_and(|c| c == "village code"))
-        .expect("the people's header");
-    let exported: Vec<(String, String)> = rows[1..people_header]
-        .iter()
-        .map(|r| (r[0].clone(), r[3..10].join(" ")))
-        .collect();
-    let counted = |c: &Value| {
-        [
-            "expected",
-            "on_time",
-            "late",
-            "sealed_on_time",
-            "missing",
-            "exempt",
-            "open",
-        ]
-        .map(|k| c[k].to_string())
-        .join(" ")
-    };
-    let mut answered: Vec<(String, String)> = api["units"]
-        .as_array()
-        .expect("units")
-        .iter()
-        .map(|u| (u["code"].as_str().expect("code").to_owned(), counted(u)))
-        .collect();
-    answered.push((unit.to_owned(), counted(&api["counts"])));
-    assert_eq!(answered, exported, "{week} at {unit}: {api}");
-    let status = column(&rows[people_header], "status");
-    let exported: BTreeSet<(String, String)> = rows[people_header + 1..]
-        .iter()
-        .map(|r| (r[3].clone(), r[status].clone()))
-        .collect();
-    let mut answered = BTreeSet::new();
-    for (list, word) in [
-        ("missing", "missing"),
-        ("late", "late"),
-        ("sealed_on_time", "sealed on time, delivered late"),
-        ("exempt", "exempt"),
-    ] {
-        for person in api[list].as_array().expect("a list") {
-            let name = person["username"].as_str().expect("username");
-            answered.insert((name.to_owned(), word.to_owned()));
-        }
-    }
-    assert_eq!(answered, exported, "{week} at {unit}: {api}");
+    let path = format!("/api/v1/exports/completeness.csv?{query}");
+    let bytes = download(app, &path, reviewer).await.1;
+    assert_eq!(
+        completeness_csv(&bytes),
+        expected(&api, week),
+        "{week} at {unit}: {api}"
+    );
     api
 }

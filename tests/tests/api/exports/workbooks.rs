@@ -124,7 +124,7 @@ type Person = (String, String, String);
 
 /// What the exports must say of a completeness answer: the unit rows with the total, and
 /// (village, username, status word) of each person named.
-fn expected(api: &Value, period: &str) -> (Vec<Vec<String>>, BTreeSet<Person>) {
+pub(crate) fn expected(api: &Value, period: &str) -> (Vec<Vec<String>>, BTreeSet<Person>) {
     let row = |code: &str, name: &str, counts: &Value| {
         let mut row = vec![code.to_owned(), name.to_owned(), period.to_owned()];
         for key in [
@@ -146,7 +146,7 @@ fn expected(api: &Value, period: &str) -> (Vec<Vec<String>>, BTreeSet<Person>) {
         .iter()
         .map(|u| row(u["code"].as_str().unwrap(), u["name"].as_str().unwrap(), u))
         .collect();
-    units.push(row(COUNTY, "合计", &api["counts"]));
+    units.push(row(api["unit"].as_str().unwrap(), "合计", &api["counts"]));
     let words = [
         ("missing", "未报"),
         ("late", "迟报"),
@@ -166,6 +166,23 @@ fn expected(api: &Value, period: &str) -> (Vec<Vec<String>>, BTreeSet<Person>) {
     (units, people)
 }
 
+/// The unit rows (with the total) and the people (village, username, status word) of a
+/// completeness CSV in Chinese, as [`expected`] gives them.
+pub(crate) fn completeness_csv(bytes: &[u8]) -> (Vec<Vec<String>>, BTreeSet<Person>) {
+    let rows = csv_rows(bytes);
+    let blank = rows
+        .iter()
+        .position(|r| r.first().is_some_and(|c| c == "村代码"))
+        .expect("the people's header")
+        - 1;
+    let status = column(&rows[blank + 1], "情况");
+    let people = rows[blank + 2..]
+        .iter()
+        .map(|r| (r[0].clone(), r[3].clone(), r[status].clone()))
+        .collect();
+    (rows[1..=blank].to_vec(), people)
+}
+
 async fn completeness_exports_match_the_api(app: TestApp) {
     let (_, reviewer, _) = reports(&app).await;
     for period in [WEEK, LAST_WEEK] {
@@ -181,18 +198,8 @@ async fn completeness_exports_match_the_api(app: TestApp) {
         let path = format!("/api/v1/exports/completeness.csv?{query}");
         let bytes = download(&app, &path, &reviewer).await.1;
         assert!(bytes.windows(4).any(|w| w == b"\r\n\r\n"), "an empty line");
-        let rows = csv_rows(&bytes);
-        let blank = rows
-            .iter()
-            .position(|r| r.first().is_some_and(|c| c == "村代码"))
-            .expect("the people's header")
-            - 1;
-        assert_eq!(rows[1..=blank], units, "{rows:?}");
-        let status = column(&rows[blank + 1], "情况");
-        let found: BTreeSet<Person> = rows[blank + 2..]
-            .iter()
-            .map(|r| (r[0].clone(), r[3].clone(), r[status].clone()))
-            .collect();
+        let (found_units, found) = completeness_csv(&bytes);
+        assert_eq!(found_units, units);
         assert_eq!(found, people);
         // The workbook says the same.
         let path = format!("/api/v1/exports/completeness.xlsx?{query}");
