@@ -247,20 +247,13 @@ async fn national(args: &[String]) -> Fallible<()> {
     let hash =
         jianfu_server::auth::password::hash(jianfu_server::auth::password::generate()).await?;
     let mut provinces: Vec<&str> = villages.iter().map(|v| &v[..2]).collect();
-    provinces.dedup();
     provinces.sort_unstable();
     provinces.dedup();
     let rows: Vec<String> = provinces
         .iter()
         .map(|p| format!("('nadmin{p}', '管理员{p}', '{hash}', 'admin', '{p}', {now})"))
         .collect();
-    store
-        .execute(&format!(
-            "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
-             VALUES {}",
-            rows.join(", ")
-        ))
-        .await?;
+    insert_users(&store, &rows).await?;
     let client = reqwest::Client::new();
     let mut admins = String::new();
     for (id, unit) in store.accounts("admin", "nadmin").await? {
@@ -274,13 +267,7 @@ async fn national(args: &[String]) -> Fallible<()> {
             .iter()
             .map(|v| format!("('n{v}', '干部{v}', '{hash}', 'cadre', '{v}', {now})"))
             .collect();
-        store
-            .execute(&format!(
-                "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
-                 VALUES {}",
-                users.join(", ")
-            ))
-            .await?;
+        insert_users(&store, &users).await?;
     }
     store
         .execute(&format!(
@@ -297,6 +284,18 @@ async fn national(args: &[String]) -> Fallible<()> {
     }
     std::io::Write::flush(&mut out)?;
     Ok(())
+}
+
+/// Stores accounts given as SQL value rows `(username, display_name, password_hash, role,
+/// org_unit, created_at)`.
+async fn insert_users(store: &Store, rows: &[String]) -> Fallible<()> {
+    store
+        .execute(&format!(
+            "INSERT INTO users (username, display_name, password_hash, role, org_unit, created_at) \
+             VALUES {}",
+            rows.join(", ")
+        ))
+        .await
 }
 
 /// A weekly template and policy on unit `code`, made by its admin through the API.
