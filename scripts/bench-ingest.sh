@@ -44,10 +44,7 @@ kill "$echo_pid"
 
 start_throwaway_postgres >/dev/null
 for engine in $engines; do
-  case $engine in
-    sqlite) url="sqlite://$work/bench.db" ;;
-    postgres) url=$(create_throwaway_database bench) ;;
-  esac
+  url=$(database_url "$engine" bench)
   echo "== $engine"
   specs=()
   for county in $counties; do

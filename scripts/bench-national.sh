@@ -27,10 +27,7 @@ echo "villages: $(wc -l <"$work/villages")"
 
 start_throwaway_postgres >/dev/null
 for engine in $engines; do
-  case $engine in
-    sqlite) url="sqlite://$work/national.db" ;;
-    postgres) url=$(create_throwaway_database national) ;;
-  esac
+  url=$(database_url "$engine" national)
   echo "== $engine"
   started=$(date +%s.%N)
   "$bin" import-divisions --database-url "$url" "$file" >/dev/null

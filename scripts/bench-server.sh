@@ -1,7 +1,8 @@
 # Sourced by the ingest benchmarks (bench-ingest.sh, bench-national.sh): builds the release
 # server and the load generator, sets $bin and $load, makes a work folder $work, and on
 # exit stops every process in $pids and the throwaway PostgreSQL and removes $work.
-# wait_ready URL waits up to 30 s for the server's /readyz.
+# wait_ready URL waits up to 30 s for the server's /readyz; database_url ENGINE NAME gives
+# a fresh database's URL (a file in $work, or a database of the throwaway PostgreSQL).
 cargo build --release -p jianfu-server -p jianfu-tests --bin jianfu --bin jianfu-load --quiet
 target=${CARGO_TARGET_DIR:-target}/release
 bin=$target/jianfu
@@ -27,4 +28,12 @@ wait_ready() {
   done
   echo "the server did not start" >&2
   return 1
+}
+
+database_url() {
+  case $1 in
+    sqlite) echo "sqlite://$work/$2.db" ;;
+    postgres) create_throwaway_database "$2" ;;
+    *) echo "unknown engine $1" >&2; return 1 ;;
+  esac
 }
