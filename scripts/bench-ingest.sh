@@ -94,7 +94,9 @@ for week in range(weeks):
         if n == total:
             break
         n += 1
-        rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        # A UUID v7 of the time it was received, as the cadre page makes them.
+        rid = (((received * 1000 + n % 1000) << 80) | rng.getrandbits(80)) & ~(0xF << 76) & ~(0x3 << 62)
+        rid = str(uuid.UUID(int=rid | (0x7 << 76) | (0x2 << 62)))
         items = [{"id": f"h{week}-{k}", "category": "民生", "what": "协调修复三组自来水管道，恢复供水",
                   "for_whom": "村民", "status": "done"} for k in range(2)]
         content = json.dumps({"outcomes": items, "fields": {"households": 12}, "days_in_village": 5},

@@ -337,7 +337,7 @@ fn report(n: u64, cadres: u64) -> (String, Value) {
     let week = jiff::civil::date(FIRST_WEEK.0, FIRST_WEEK.1, FIRST_WEEK.2)
         .checked_add(jiff::Span::new().days(i64::try_from(7 * (n / cadres)).unwrap_or(0)))
         .unwrap_or(jiff::civil::date(2099, 1, 5));
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = uuid::Uuid::now_v7().to_string();
     let body = json!({ "period": format!("weekly:{week}"), "content": {
         "outcomes": [
             { "id": format!("r{n}-1"), "category": "基础设施", "what": "村东主干道硬化工程完工，全长一千二百米，已组织村民代表验收合格",

@@ -250,26 +250,41 @@ pub fn a_new_draft_keeps_the_stored_reports_id() {
 }
 
 #[wasm_bindgen_test]
-pub fn report_ids_are_random_uuid_v4() {
-    let ids: std::collections::BTreeSet<String> = (0..50).map(|_| new_report_id()).collect();
-    assert_eq!(ids.len(), 50);
+pub fn report_ids_are_uuid_v7_growing_with_the_clock() {
+    let before = js_sys::Date::now();
+    let ids: Vec<String> = (0..50).map(|_| new_report_id()).collect();
+    let after = js_sys::Date::now();
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 50, "74 random bits each");
     for id in &ids {
-        assert_eq!(id.len(), 36, "{id}");
         let parts: Vec<&str> = id.split('-').collect();
         assert_eq!(
             parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
-            [8, 4, 4, 4, 12]
+            [8, 4, 4, 4, 12],
+            "{id}"
         );
-        assert!(parts[2].starts_with('4'), "version 4: {id}");
+        assert!(parts[2].starts_with('7'), "version 7: {id}");
         assert!(
             matches!(parts[3].chars().next(), Some('8' | '9' | 'a' | 'b')),
-            "{id}"
+            "the RFC 9562 variant: {id}"
         );
         assert!(
             id.chars()
                 .all(|c| c == '-' || matches!(c, '0'..='9' | 'a'..='f'))
         );
+        let millis = u64::from_str_radix(&format!("{}{}", parts[0], parts[1]), 16).expect("hex");
+        #[allow(clippy::cast_precision_loss)] // ms since 1970 fit in f64
+        let millis = millis as f64;
+        assert!(before <= millis && millis <= after, "the clock in ms: {id}");
     }
+    // An id of a later millisecond sorts after the earlier ones.
+    let later = loop {
+        let id = new_report_id();
+        if id[..13] != ids[49][..13] {
+            break id;
+        }
+    };
+    assert!(ids.iter().all(|id| *id < later), "{later} after {ids:?}");
 }
 
 #[wasm_bindgen_test]
