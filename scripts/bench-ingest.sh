@@ -5,8 +5,10 @@
 # (tests/src/bin/jianfu-load.rs, a closed loop of distinct new reports of ~700 bytes) at
 # each concurrency for RUN_SECONDS (default 5), beside a bare axum JSON echo on the same
 # box (the HTTP ceiling). Prints accepted reports/s, p50/p99, the server's CPU per report
-# and peak RSS, and the ratio to the echo; then county completeness timings. Durable as in
-# production (SQLite WAL + synchronous=FULL; PostgreSQL fsync=on). Not part of scripts/test.sh.
+# and peak RSS, the ratio to the echo, and the server's reads and writes per report
+# (/proc/PID/io: the log's, the checkpoints' and the sockets'); then county completeness.
+# Durable as in production (SQLite WAL + synchronous=FULL; PostgreSQL fsync=on). Not part
+# of scripts/test.sh.
 # Usage: scripts/bench-ingest.sh path/to/divisions.csv.gz
 #   (LEVELS="1 8 32 64" ENGINES="sqlite postgres" COUNTIES="630223 621121" RUN_SECONDS=5
 #    HISTORY=1000000 HISTORY_LEVELS=32: on SQLite, that many reports bulk-inserted, then
@@ -21,6 +23,16 @@ run_seconds=${RUN_SECONDS:-5}
 
 # shellcheck source=scripts/bench-server.sh
 source scripts/bench-server.sh
+
+# The server's bytes and calls through write and read so far; then, given that before and
+# after N requests, their share per request.
+io() { awk '/^wchar/ {w=$2} /^syscw/ {c=$2} /^rchar/ {r=$2} /^syscr/ {s=$2} END {print w, c, r, s}' "/proc/$1/io"; }
+per_request() {
+  read -r w0 c0 r0 s0 <<<"$1"
+  read -r w1 c1 r1 s1 <<<"$2"
+  awk -v n="$3" -v w=$((w1 - w0)) -v c=$((c1 - c0)) -v r=$((r1 - r0)) -v s=$((s1 - s0)) 'BEGIN {
+    printf "    per report: %.1f KiB written in %.1f calls, %.1f KiB read in %.1f calls\n", w / n / 1024, c / n, r / n / 1024, s / n }'
+}
 
 for county in $counties; do
   zcat -f "$file" | awk -F, -v p="^$county" '$1 ~ p && $3 == "village" { print $1 }' >"$work/villages-$county"
@@ -64,13 +76,17 @@ for engine in $engines; do
   echo "  $(wc -l <"$work/tokens") cadres signed in"
   seq=0
   for c in $levels; do
+    before=$(io "$server")
     out=$("$load" run "$base" "$work/tokens" "$c" "$run_seconds" "$seq" "$server")
+    after=$(io "$server")
     line=$(echo "$out" | sed -n 1p)
     rate=$(echo "$line" | awk '{print $3}')
     ratio=$(awk -v r="$rate" -v e="${ceiling[$c]}" 'BEGIN { if (e > 0) printf "%.0f %%", 100 * r / e; else print "-" }')
     echo "  $line  = $ratio of the echo"
     echo "$out" | grep '^  first refusal' || true
-    seq=$(echo "$out" | tail -1 | awk '{print $2}')
+    next=$(echo "$out" | tail -1 | awk '{print $2}')
+    per_request "$before" "$after" $((next - seq))
+    seq=$next
   done
   # History: HISTORY reports (default 1,000,000) bulk-inserted on SQLite for these cadres'
   # weeks before 2015, then the middle level again: the rate must not fall with history.
@@ -114,9 +130,13 @@ print(f"  history: {n} reports of {len(cadres)} cadres ({weeks} weeks each) bulk
 PY
     awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf " in %.0f s\n", b - a}'
     for c in ${HISTORY_LEVELS:-32}; do
+      before=$(io "$server")
       out=$("$load" run "$base" "$work/tokens" "$c" "$run_seconds" "$seq" "$server")
+      after=$(io "$server")
       echo "  with history: $(echo "$out" | sed -n 1p)"
-      seq=$(echo "$out" | tail -1 | awk '{print $2}')
+      next=$(echo "$out" | tail -1 | awk '{print $2}')
+      per_request "$before" "$after" $((next - seq))
+      seq=$next
     done
   fi
   # County completeness, the reviewer's most frequent question: the last week's.
