@@ -6,7 +6,8 @@
 # each concurrency for RUN_SECONDS (default 5), beside a bare axum JSON echo on the same
 # box (the HTTP ceiling). Prints accepted reports/s, p50/p99, the server's CPU per report
 # and peak RSS, the ratio to the echo, and the server's reads and writes per report
-# (/proc/PID/io: the log's, the checkpoints' and the sockets'); then county completeness.
+# (/proc/PID/io: on SQLite the log's, the checkpoints' and the sockets'; on PostgreSQL its
+# sockets' only, the database's being in PostgreSQL's processes); then county completeness.
 # Durable as in production (SQLite WAL + synchronous=FULL; PostgreSQL fsync=on). Not part
 # of scripts/test.sh.
 # Usage: scripts/bench-ingest.sh path/to/divisions.csv.gz
