@@ -32,7 +32,18 @@ per_request() {
   read -r w0 c0 r0 s0 <<<"$1"
   read -r w1 c1 r1 s1 <<<"$2"
   awk -v n="$3" -v w=$((w1 - w0)) -v c=$((c1 - c0)) -v r=$((r1 - r0)) -v s=$((s1 - s0)) 'BEGIN {
-    printf "    per report: %.1f KiB written in %.1f calls, %.1f KiB read in %.1f calls\n", w / n / 1024, c / n, r / n / 1024, s / n }'
+    printf "    per report: %.1f KiB written in %.1f calls, %.1f KiB read in %.1f calls", w / n / 1024, c / n, r / n / 1024, s / n }'
+}
+# One closed-loop run at $1 clients from request $seq against $server: sets $out (the load
+# generator's lines) and $io_line (the server's reads and writes per report), moves $seq on.
+load_at() {
+  local before after next
+  before=$(io "$server")
+  out=$("$load" run "$base" "$work/tokens" "$1" "$run_seconds" "$seq" "$server")
+  after=$(io "$server")
+  next=$(echo "$out" | tail -1 | awk '{print $2}')
+  io_line=$(per_request "$before" "$after" $((next - seq)))
+  seq=$next
 }
 
 for county in $counties; do
@@ -77,17 +88,13 @@ for engine in $engines; do
   echo "  $(wc -l <"$work/tokens") cadres signed in"
   seq=0
   for c in $levels; do
-    before=$(io "$server")
-    out=$("$load" run "$base" "$work/tokens" "$c" "$run_seconds" "$seq" "$server")
-    after=$(io "$server")
+    load_at "$c"
     line=$(echo "$out" | sed -n 1p)
     rate=$(echo "$line" | awk '{print $3}')
     ratio=$(awk -v r="$rate" -v e="${ceiling[$c]}" 'BEGIN { if (e > 0) printf "%.0f %%", 100 * r / e; else print "-" }')
     echo "  $line  = $ratio of the echo"
     echo "$out" | grep '^  first refusal' || true
-    next=$(echo "$out" | tail -1 | awk '{print $2}')
-    per_request "$before" "$after" $((next - seq))
-    seq=$next
+    echo "$io_line"
   done
   # History: HISTORY reports (default 1,000,000) bulk-inserted on SQLite for these cadres'
   # weeks before 2015, then the middle level again: the rate must not fall with history.
@@ -131,13 +138,9 @@ print(f"  history: {n} reports of {len(cadres)} cadres ({weeks} weeks each) bulk
 PY
     awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf " in %.0f s\n", b - a}'
     for c in ${HISTORY_LEVELS:-32}; do
-      before=$(io "$server")
-      out=$("$load" run "$base" "$work/tokens" "$c" "$run_seconds" "$seq" "$server")
-      after=$(io "$server")
+      load_at "$c"
       echo "  with history: $(echo "$out" | sed -n 1p)"
-      next=$(echo "$out" | tail -1 | awk '{print $2}')
-      per_request "$before" "$after" $((next - seq))
-      seq=$next
+      echo "$io_line"
     done
   fi
   # County completeness, the reviewer's most frequent question: the last week's.
