@@ -6,7 +6,7 @@
 //! inserts), the module says so next to the two versions.
 
 use sqlx::Connection as _;
-use sqlx::pool::PoolOptions;
+use sqlx::pool::{PoolConnection, PoolOptions};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -64,6 +64,45 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// A connection of either engine taken out of its pool and kept by a task that writes on
+/// it batch after batch (the report writer). On SQLite this keeps the writer's page cache:
+/// a connection that took turns with the readers found it emptied by every commit made on
+/// another connection since its last turn, and read the index pages of each batch again.
+/// Dropped after a failure, it goes back to its pool, which closes it if a transaction is
+/// still open on it (see `outside_transactions`).
+#[derive(Debug)]
+pub enum Held {
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+    Postgres(PoolConnection<sqlx::Postgres>),
+}
+
+impl Db {
+    /// A connection out of the pool, for [`Held`] use.
+    pub async fn hold(&self) -> Result<Held, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Held::Sqlite(pool.acquire().await?),
+            Db::Postgres(pool) => Held::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// Resolves once [`Db::close`] has been called: a holder of a [`Held`] connection lets
+    /// it go then, since closing waits for every connection to be back.
+    pub fn close_event(&self) -> sqlx::pool::CloseEvent {
+        on_pool!(self, pool => pool.close_event())
+    }
+}
+
+/// Runs the same body against whichever connection `held` is; `$conn` is bound to it.
+macro_rules! on_held {
+    ($held:expr, $conn:ident => $body:expr) => {
+        match $held {
+            $crate::db::Held::Sqlite($conn) => $body,
+            $crate::db::Held::Postgres($conn) => $body,
+        }
+    };
+}
+pub(crate) use on_held;
 
 /// `ids` as the text of an SQL list (`1, 2, 3`): integers only, so nothing from outside
 /// reaches the statement's text.
@@ -358,6 +397,36 @@ impl BeginWrite for PgPool {
     ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>> + Send
     {
         self.begin()
+    }
+}
+
+/// [`BeginWrite`] on a held connection (see [`Held`]).
+pub(crate) trait BeginWriteOn {
+    type Database: sqlx::Database;
+    const FOR_UPDATE: &'static str;
+    fn begin_write(
+        &mut self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'_, Self::Database>, sqlx::Error>> + Send;
+}
+
+impl BeginWriteOn for PoolConnection<sqlx::Sqlite> {
+    type Database = sqlx::Sqlite;
+    const FOR_UPDATE: &'static str = <SqlitePool as BeginWrite>::FOR_UPDATE;
+    fn begin_write(
+        &mut self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error>> + Send {
+        (**self).begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWriteOn for PoolConnection<sqlx::Postgres> {
+    type Database = sqlx::Postgres;
+    const FOR_UPDATE: &'static str = <PgPool as BeginWrite>::FOR_UPDATE;
+    fn begin_write(
+        &mut self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error>> + Send
+    {
+        (**self).begin()
     }
 }
 

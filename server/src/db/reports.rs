@@ -10,7 +10,7 @@
 //! of the same rows belong together; split, each half would need the other's SQL.
 
 use super::page::Window;
-use super::{BeginWrite, Db, for_update, on_pool};
+use super::{BeginWriteOn, Db, Held, on_held, on_pool};
 use jianfu_core::{DivisionCode, ReportStatus};
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder};
@@ -215,9 +215,10 @@ pub async fn precheck(db: &Db, s: &Submission) -> Result<Option<Stored>, PutErro
 }
 
 /// Stores one submission in the transaction `$tx` (of `$pool`'s engine); evaluates to
-/// `Result<Stored, PutError>`. A macro so that one text serves both engines.
+/// `Result<Stored, PutError>`; `$for_update` is the engine's row-locking suffix. A macro
+/// so that one text serves both engines.
 macro_rules! put_one {
-    ($tx:ident, $s:expr, $pool:expr) => {
+    ($tx:ident, $s:expr, $for_update:expr) => {
         async {
             const INSERT: &str = "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, \
                  revision, status, late, sealed_at, sealed_on_time, first_received_at, updated_at) \
@@ -240,7 +241,7 @@ macro_rules! put_one {
                 return Ok(Stored::Created(s.created_row()));
             }
             let select = format!("{REPORT_SELECT} WHERE r.id = $1");
-            let by_id = format!("SELECT user_id, period_key, revision, status FROM reports WHERE id = $1{}", for_update($pool));
+            let by_id = format!("SELECT user_id, period_key, revision, status FROM reports WHERE id = $1{}", $for_update);
             let existing: Option<(i64, String, i64, String)> =
                 sqlx::query_as(&by_id).bind(&s.id).fetch_optional(&mut *$tx).await?;
             let Some((user_id, period_key, revision, status)) = existing else {
@@ -332,14 +333,14 @@ macro_rules! put_one {
 /// come one after the other.
 #[instrument(skip_all, fields(batch = batch.len()))]
 pub async fn put_batch(
-    db: &Db,
+    conn: &mut Held,
     batch: &[&Submission],
 ) -> Result<Vec<Result<Stored, PutError>>, sqlx::Error> {
-    match put_together(db, batch).await {
+    match put_together(conn, batch).await {
         Ok(answers) => Ok(answers),
         Err(e) => {
             tracing::debug!(error = %e, "a batch statement failed: each submission again in its own savepoint");
-            put_isolated(db, batch).await
+            put_isolated(conn, batch).await
         }
     }
 }
@@ -347,11 +348,12 @@ pub async fn put_batch(
 /// The batch with its new reports written together and no savepoints; `Err` on the first
 /// failed statement (the transaction is then dropped, which rolls it back).
 async fn put_together(
-    db: &Db,
+    conn: &mut Held,
     batch: &[&Submission],
 ) -> Result<Vec<Result<Stored, PutError>>, sqlx::Error> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
+    on_held!(conn, conn => {
+        let for_update = for_update_on(conn);
+        let mut tx = conn.begin_write().await?;
         let mut insert = QueryBuilder::new(
             "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, \
              revision, status, late, sealed_at, sealed_on_time, first_received_at, updated_at) ",
@@ -402,7 +404,7 @@ async fn put_together(
                 answers.push(Ok(Stored::Created(s.created_row())));
                 continue;
             }
-            match put_one!(tx, s, pool) {
+            match put_one!(tx, s, for_update) {
                 Err(PutError::Db(e)) => return Err(e),
                 answer => answers.push(answer),
             }
@@ -415,16 +417,17 @@ async fn put_together(
 /// The batch one submission at a time, each in a savepoint: a failed statement undoes
 /// only its own submission.
 async fn put_isolated(
-    db: &Db,
+    conn: &mut Held,
     batch: &[&Submission],
 ) -> Result<Vec<Result<Stored, PutError>>, sqlx::Error> {
     use sqlx::Acquire;
-    on_pool!(db, pool => {
-        let mut tx = pool.begin_write().await?;
+    on_held!(conn, conn => {
+        let for_update = for_update_on(conn);
+        let mut tx = conn.begin_write().await?;
         let mut answers = Vec::with_capacity(batch.len());
         for &s in batch {
             let mut savepoint = tx.begin().await?;
-            let answer = put_one!(savepoint, s, pool);
+            let answer = put_one!(savepoint, s, for_update);
             match answer {
                 Ok(stored) => {
                     savepoint.commit().await?;
@@ -439,6 +442,11 @@ async fn put_isolated(
         tx.commit().await?;
         Ok(answers)
     })
+}
+
+/// The row-locking suffix of a SELECT in a write transaction on `conn`'s engine.
+fn for_update_on<C: BeginWriteOn>(_: &C) -> &'static str {
+    C::FOR_UPDATE
 }
 
 const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, \

@@ -12,10 +12,14 @@
 //!
 //! On SQLite the writer is the only holder of the write lock for reports, so requests no
 //! longer race for `BEGIN IMMEDIATE` and sleep in its busy back-off; other writes (admin
-//! changes, reviews) still take the lock for their own short transactions.
+//! changes, reviews) still take the lock for their own short transactions. The writer
+//! keeps one connection out of the pool from batch to batch ([`Held`]), so that on SQLite
+//! the index pages it writes into stay in that connection's cache; after a failed batch
+//! it lets that connection go (the pool closes it if it is still inside a transaction)
+//! and takes another.
 
-use super::Db;
 use super::reports::{self, PutError, Stored, Submission};
+use super::{Db, Held};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most submissions one transaction carries.
@@ -61,15 +65,28 @@ impl Writer {
 async fn run(db: Db, mut jobs: mpsc::Receiver<Job>) {
     use futures_util::FutureExt;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    let mut held: Option<Held> = None;
+    loop {
+        // Closing the database waits for the held connection: it is let go then.
+        let received = tokio::select! {
+            received = jobs.recv_many(&mut batch, MAX_BATCH) => received,
+            () = db.close_event(), if held.is_some() => {
+                held = None;
+                continue;
+            }
+        };
+        if received == 0 {
+            return;
+        }
         let submissions: Vec<&Submission> = batch.iter().map(|j| &j.submission).collect();
         // A panic while writing must not stop the writer: the batch's requests get an
         // error (nothing of it was committed) and the next batch is written as usual.
-        let answers = std::panic::AssertUnwindSafe(write(&db, &submissions))
+        let answers = std::panic::AssertUnwindSafe(write(&db, &mut held, &submissions))
             .catch_unwind()
             .await
             .unwrap_or_else(|_| {
                 tracing::error!(batch = batch.len(), "writing a batch of reports panicked");
+                held = None;
                 Vec::new()
             });
         let mut answers = answers.into_iter();
@@ -84,8 +101,8 @@ async fn run(db: Db, mut jobs: mpsc::Receiver<Job>) {
 }
 
 /// One answer per submission, in order.
-async fn write(db: &Db, submissions: &[&Submission]) -> Vec<Answer> {
-    match reports::put_batch(db, submissions).await {
+async fn write(db: &Db, held: &mut Option<Held>, submissions: &[&Submission]) -> Vec<Answer> {
+    match put_batch(db, held, submissions).await {
         Ok(answers) => answers,
         // The transaction failed as a whole (a full disk, a lost connection): nothing of it
         // is stored. Each submission is tried alone, so that each gets its own answer and
@@ -94,7 +111,7 @@ async fn write(db: &Db, submissions: &[&Submission]) -> Vec<Answer> {
             tracing::warn!(error = %e, batch = submissions.len(), "a batch failed: storing its reports one by one");
             let mut answers = Vec::with_capacity(submissions.len());
             for &submission in submissions {
-                answers.push(match reports::put_batch(db, &[submission]).await {
+                answers.push(match put_batch(db, held, &[submission]).await {
                     Ok(mut one) => one
                         .pop()
                         .unwrap_or(Err(PutError::Db(sqlx::Error::RowNotFound))),
@@ -105,4 +122,22 @@ async fn write(db: &Db, submissions: &[&Submission]) -> Vec<Answer> {
         }
         Err(e) => vec![Err(PutError::Db(e))],
     }
+}
+
+/// [`reports::put_batch`] on the held connection, taken from the pool if there is none;
+/// after a failure the connection is let go, so that the next batch starts on a clean one.
+async fn put_batch(
+    db: &Db,
+    held: &mut Option<Held>,
+    submissions: &[&Submission],
+) -> Result<Vec<Answer>, sqlx::Error> {
+    let conn = match held {
+        Some(conn) => conn,
+        None => held.insert(db.hold().await?),
+    };
+    let result = reports::put_batch(conn, submissions).await;
+    if result.is_err() {
+        *held = None;
+    }
+    result
 }

@@ -78,7 +78,9 @@ async fn one_batch_gives_each_submission_its_own_answer(app: TestApp) {
     );
     // Stored before the batch: report A of the cadre, revision 1.
     let first = submission(A, one, "cadre", WEEK, "first");
-    let answers = reports::put_batch(&app.db, &[&first]).await.unwrap();
+    let answers = reports::put_batch(&mut app.db.hold().await.unwrap(), &[&first])
+        .await
+        .unwrap();
     assert_eq!(kind(&answers[0]), "created r1");
 
     let mut revision = submission(A, one, "cadre", WEEK, "second");
@@ -99,7 +101,9 @@ async fn one_batch_gives_each_submission_its_own_answer(app: TestApp) {
         submission(E, one, "cadre", "weekly:2026-11-09", "an earlier week"),
     ];
     let refs: Vec<&Submission> = batch.iter().collect();
-    let answers = reports::put_batch(&app.db, &refs).await.unwrap();
+    let answers = reports::put_batch(&mut app.db.hold().await.unwrap(), &refs)
+        .await
+        .unwrap();
     let kinds: Vec<String> = answers.iter().map(kind).collect();
     assert_eq!(
         kinds,
@@ -144,7 +148,9 @@ async fn one_batch_gives_each_submission_its_own_answer(app: TestApp) {
         submission(H, two, "cadre.two", "weekly:2026-11-02", "h"),
     ];
     let refs: Vec<&Submission> = batch.iter().collect();
-    let answers = reports::put_batch(&app.db, &refs).await.unwrap();
+    let answers = reports::put_batch(&mut app.db.hold().await.unwrap(), &refs)
+        .await
+        .unwrap();
     let kinds: Vec<String> = answers.iter().map(kind).collect();
     assert_eq!(
         kinds,
