@@ -5,7 +5,8 @@
 # a fresh database's URL (a file in $work, or a database of the throwaway PostgreSQL).
 cargo build --release -p jianfu-server -p jianfu-tests --bin jianfu --bin jianfu-load --quiet
 target=${CARGO_TARGET_DIR:-target}/release
-bin=$target/jianfu
+# JIANFU_BENCH_BIN: another build of the server, to compare two releases on one machine.
+bin=${JIANFU_BENCH_BIN:-$target/jianfu}
 load=$target/jianfu-load
 export JIANFU_LOG=warn
 
