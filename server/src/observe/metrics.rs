@@ -97,7 +97,8 @@ impl Metrics {
         let pool = IntGaugeVec::new(
             Opts::new(
                 "jianfu_db_pool_connections",
-                "Database pool connections by state (in_use, idle), read at scrape time.",
+                "Database pool connections by state (in_use, idle), read at scrape time; \
+                 once reports have been written, in_use counts the report writer's own one.",
             ),
             &["state"],
         )
