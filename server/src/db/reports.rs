@@ -214,8 +214,8 @@ pub async fn precheck(db: &Db, s: &Submission) -> Result<Option<Stored>, PutErro
     Ok(None)
 }
 
-/// Stores one submission in the transaction `$tx` (of `$pool`'s engine); evaluates to
-/// `Result<Stored, PutError>`; `$for_update` is the engine's row-locking suffix. A macro
+/// Stores one submission in the transaction `$tx` (of either engine); evaluates to
+/// `Result<Stored, PutError>`; `$for_update` is that engine's row-locking suffix. A macro
 /// so that one text serves both engines.
 macro_rules! put_one {
     ($tx:ident, $s:expr, $for_update:expr) => {
