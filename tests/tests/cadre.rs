@@ -272,6 +272,14 @@ async fn seals_offline_then_uploads_once_online(browser: &Browser, app: &TestApp
     queued[0].as_str().expect("a report id").to_owned()
 }
 
+/// Now, in milliseconds since 1970 (the clock of a v7 id).
+fn unix_millis() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970");
+    u64::try_from(since.as_millis()).expect("fits")
+}
+
 async fn the_stored_report_is_the_draft(app: &TestApp) -> (String, Value) {
     let cadre = app.login("cadre").await;
     let period = call(
@@ -319,6 +327,7 @@ async fn a_cadre_writes_offline_reloads_and_submits_exactly_once() {
     set_up_reporting(&app).await;
     browser.cdp("Network.enable", json!({})).await.expect("CDP");
 
+    let started = unix_millis();
     signs_in_and_sees_the_due_period(&browser, &app).await;
     writes_an_outcome(&browser).await;
     the_offline_copy_is_ready(&browser).await;
@@ -326,6 +335,21 @@ async fn a_cadre_writes_offline_reloads_and_submits_exactly_once() {
     let sealed_id = seals_offline_then_uploads_once_online(&browser, &app).await;
     let (id, content) = the_stored_report_is_the_draft(&app).await;
     assert_eq!(id, sealed_id, "stored under the id the device made");
+    // A UUID version 7 whose first 48 bits are the page's clock while the draft was made, so
+    // that the server files it after the reports before it. The page's clock runs on from the
+    // server's (manual, standing) clock since `device_clock`, in whole seconds.
+    assert_eq!(id.as_bytes()[14], b'7', "version 7: {id}");
+    assert!(
+        matches!(id.as_bytes()[19], b'8' | b'9' | b'a' | b'b'),
+        "variant: {id}"
+    );
+    let made = u64::from_str_radix(&id[..13].replace('-', ""), 16).expect("hex");
+    let server = u64::try_from(app.clock.now()).expect("after 1970") * 1000;
+    let ran = unix_millis() - started;
+    assert!(
+        (server - 1000..=server + ran + 1000).contains(&made),
+        "{id}: made at {made} ms by the page's clock, the server's {server}, {ran} ms of test"
+    );
 
     // Uploading the same sealed report again is a replay, not a second report.
     let cadre = app.login("cadre").await;
