@@ -9,6 +9,9 @@
 //!
 //! Reports are found by author (`reports_standing`: user, period, late, sealed; migration
 //! 0007), so a cadre's report counts wherever they serve, and the table is not read. On
+//! PostgreSQL [`tally`] first takes the reports of the period filed inside the subtree
+//! (`reports_by_period`, migration 0008) and looks up by author only the cadres it did
+//! not find there. On
 //! PostgreSQL that index is the (user, period) unique index itself; on SQLite it takes the
 //! place of an index no query used, and SQLite is told to use it: its planner otherwise
 //! takes the unique index and then reads each row from the table.
@@ -164,15 +167,47 @@ pub async fn everyone(db: &Db, scope: &Scope) -> Result<Vec<Posted>, sqlx::Error
 #[instrument(skip_all)]
 pub async fn tally(db: &Db, scope: &Scope, digits: usize) -> Result<Vec<Tally>, sqlx::Error> {
     let digits = i32::try_from(digits).unwrap_or(i32::MAX);
-    let sql = format!(
-        "SELECT substr(p.org_unit, 1, $6) AS unit, r.late, r.sealed_on_time, count(*) AS count \
-         {} AND NOT {} GROUP BY 1, 2, 3",
-        posted(db),
-        exempt("$5")
-    );
-    // Planned with its values each time, not kept prepared: PostgreSQL's generic plan reads
-    // a province in one process, its plan for the values with its parallel workers
-    // (Shandong, 62,074 cadres: 60–75 ms against 101–137). On SQLite it costs a prepare.
+    let not_exempt = format!("NOT {}", exempt("$5"));
+    let sql = match db {
+        Db::Sqlite(_) => format!(
+            "SELECT substr(p.org_unit, 1, $6) AS unit, r.late, r.sealed_on_time, count(*) AS count \
+             {} AND {not_exempt} GROUP BY 1, 2, 3",
+            posted(db)
+        ),
+        // The reports of the period filed inside the subtree are read from
+        // `reports_by_period`, which carries the author and both flags (migration 0008),
+        // and hashed by author: one pass over each index, where a lookup per cadre costs
+        // PostgreSQL's executor ~1 µs. Only a cadre whose report was not filed there (none
+        // yet, or filed in another village before a move) is looked up by author: a
+        // scalar subquery runs only for the rows that reach it, where a lateral join
+        // looked up every row. How a report stands is one number here: 0 on time, 1 late,
+        // 2 late but sealed on time. The 31 provinces' tallies of a national week took
+        // 20–40 % less time this way than looking up each cadre, in alternating runs
+        // (576–887 ms against 812–1,140; Shandong, 62,074 cadres, 52–55 ms in one process
+        // against 57–61 ms with two workers). No JIT (see `Db::connect_with`): the
+        // planner's estimate for the subquery would otherwise start 0.5 s of compiling.
+        Db::Postgres(_) => {
+            let standing =
+                |r: &str| format!("{r}.late::int + ({r}.late AND {r}.sealed_on_time)::int");
+            format!(
+                "SELECT unit, s > 0 AS late, s = 2 AS sealed_on_time, n AS count FROM \
+                 (SELECT substr(p.org_unit, 1, $6) AS unit, \
+                  CASE WHEN r.user_id IS NOT NULL THEN r.s ELSE \
+                  (SELECT {} FROM reports x WHERE x.user_id = p.user_id AND x.period_key = $4) \
+                  END AS s, count(*) AS n \
+                  FROM postings p LEFT JOIN \
+                  (SELECT f.user_id, {} AS s FROM reports f \
+                   WHERE f.period_key = $4 AND f.org_unit >= $1 AND f.org_unit < $2) r \
+                  ON r.user_id = p.user_id \
+                  WHERE {POSTED_ON} AND {not_exempt} GROUP BY 1, 2) g",
+                standing("x"),
+                standing("f")
+            )
+        }
+    };
+    // Planned with its values each time, not kept prepared: the subtree's size decides
+    // the plan (PostgreSQL's generic plan for the lookups read a province in one process,
+    // Shandong 101–137 ms against 60–75 with its workers). On SQLite it costs a prepare.
     on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(&scope.low).bind(&scope.high).bind(&scope.last).bind(&scope.period_key).bind(&scope.first).bind(digits)
         .persistent(false)

@@ -12,6 +12,7 @@ on_both_engines!(
     the_audit_log_refuses_updates_and_deletes,
     migrations_are_idempotent,
     a_large_import_is_diffed_by_one_scan,
+    connections_are_set_as_the_server_needs,
 );
 
 fn cli() -> Importer {
@@ -121,6 +122,42 @@ async fn the_audit_log_refuses_updates_and_deletes(app: TestApp) {
         };
         let err = result.expect_err(sql).to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+}
+
+/// Every pooled connection is set up alike: on SQLite, durable commits and foreign keys;
+/// on PostgreSQL, no JIT compilation (completeness would spend 0.5 s a province compiling).
+async fn connections_are_set_as_the_server_needs(app: TestApp) {
+    // More than one connection: the settings are each connection's own.
+    for _ in 0..3 {
+        match &app.db {
+            Db::Sqlite(p) => {
+                let mut a = p.acquire().await.unwrap();
+                let mut b = p.acquire().await.unwrap();
+                for conn in [&mut a, &mut b] {
+                    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                        .fetch_one(&mut **conn)
+                        .await
+                        .unwrap();
+                    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                        .fetch_one(&mut **conn)
+                        .await
+                        .unwrap();
+                    assert_eq!((synchronous, foreign_keys), (2, 1), "FULL, on");
+                }
+            }
+            Db::Postgres(p) => {
+                let mut a = p.acquire().await.unwrap();
+                let mut b = p.acquire().await.unwrap();
+                for conn in [&mut a, &mut b] {
+                    let jit: String = sqlx::query_scalar("SHOW jit")
+                        .fetch_one(&mut **conn)
+                        .await
+                        .unwrap();
+                    assert_eq!(jit, "off");
+                }
+            }
+        }
     }
 }
 

@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 on_both_engines!(
     every_level_gives_each_person_the_same_verdict,
     lists_name_the_first_people_by_village_then_username,
-    the_counts_and_the_export_agree_under_policies_below_the_city
+    the_counts_and_the_export_agree_under_policies_below_the_city,
+    a_report_sent_before_a_move_counts_where_the_cadre_serves_on_the_last_day
 );
 
 const CITY: &str = "1309";
@@ -371,6 +372,45 @@ async fn the_counts_and_the_export_agree_under_policies_below_the_city(app: Test
         );
     }
     assert!(other_cadence > 0, "nobody on another cadence");
+}
+
+/// A report is filed under the village of its period's last day as known when it is sent. A
+/// move recorded afterwards (the posting ended and a new one started, both back-dated)
+/// leaves the report filed in the old village: the cadre's verdict follows them to the
+/// new one, in another county, and the old village no longer counts them.
+async fn a_report_sent_before_a_move_counts_where_the_cadre_serves_on_the_last_day(app: TestApp) {
+    let reviewer = set_up(&app).await;
+    let admin = app.login("city.admin").await;
+    app.add_user("moved.after", Role::Cadre, VILLAGE_A).await;
+    let body =
+        json!({ "username": "moved.after", "org_unit": VILLAGE_A, "starts_on": "2026-01-01" });
+    let posting = ok_json(
+        app.post_json("/api/v1/postings", Some(&admin), &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Late for 11-23 (the clock is past every deadline), filed in village A.
+    report(&app, "moved.after", WEEKS[2]).await;
+    let id = posting["id"].as_i64().expect("posting id");
+    let end = json!({ "ends_on": "2026-11-25" });
+    let path = format!("/api/v1/postings/{id}/end");
+    ok_json(
+        app.post_json(&path, Some(&admin), &end).await,
+        StatusCode::OK,
+    )
+    .await;
+    let body =
+        json!({ "username": "moved.after", "org_unit": VILLAGE_C, "starts_on": "2026-11-26" });
+    let response = app.post_json("/api/v1/postings", Some(&admin), &body).await;
+    ok_json(response, StatusCode::CREATED).await;
+    for unit in LEVELS.iter().chain([&PROVINCE]) {
+        let answer = agree(&app, &reviewer, WEEKS[2], unit).await;
+        let found = verdicts(&answer).remove("moved.after");
+        let wanted = VILLAGE_C
+            .starts_with(unit)
+            .then(|| ("late", VILLAGE_C.to_owned()));
+        assert_eq!(found, wanted, "at {unit}: {answer}");
+    }
 }
 
 /// Checks that `GET /api/v1/completeness` and the completeness CSV say the same of `unit`
