@@ -1,7 +1,6 @@
 //! Storage of village and township outlines (GeoJSON text, already checked and normalised).
 
 use super::{BeginWrite, Db, audit, on_pool};
-use jianfu_core::DivisionCode;
 use tracing::instrument;
 
 /// The outline stored on exactly `unit`.
@@ -9,16 +8,6 @@ use tracing::instrument;
 pub async fn get(db: &Db, unit: &str) -> Result<Option<String>, sqlx::Error> {
     const SQL: &str = "SELECT geojson FROM boundaries WHERE org_unit = $1";
     on_pool!(db, pool => sqlx::query_scalar(SQL).bind(unit).fetch_optional(pool).await)
-}
-
-/// The outline a village's geotags are checked against: the village's own, else its
-/// township's. One query.
-#[instrument(skip_all)]
-pub async fn for_village(db: &Db, village: &DivisionCode) -> Result<Option<String>, sqlx::Error> {
-    const SQL: &str = "SELECT geojson FROM boundaries WHERE org_unit IN ($1, $2) \
-         ORDER BY LENGTH(org_unit) DESC LIMIT 1";
-    let township = village.parent().map_or_else(String::new, |t| t.to_string());
-    on_pool!(db, pool => sqlx::query_scalar(SQL).bind(village.as_str()).bind(&township).fetch_optional(pool).await)
 }
 
 /// Stores the outline of `unit`; the audit entry records the one it replaces, read in the

@@ -116,6 +116,39 @@ pub async fn nearest(db: &Db, unit: &DivisionCode) -> Result<Option<PolicyRow>, 
     raw.map(PolicyRow::try_from).transpose()
 }
 
+/// A policy with the outline of the village it applies to, read together.
+#[derive(Debug, FromRow)]
+struct RawPolicyWithOutline {
+    #[sqlx(flatten)]
+    policy: RawPolicy,
+    outline: Option<String>,
+}
+
+/// For a village: the nearest policy on its path (as [`nearest`]) and the outline its
+/// geotags are checked against, the village's own else its township's, in one statement:
+/// a village's first report of the week needs both, and a national week has 620,573 first
+/// reports. `None` when no policy applies (the outline is then of no use).
+#[instrument(skip_all)]
+pub async fn nearest_with_outline(
+    db: &Db,
+    village: &DivisionCode,
+) -> Result<Option<(PolicyRow, Option<String>)>, sqlx::Error> {
+    let [p0, p1, p2, p3, p4] = path_of(village);
+    let township = village.parent().map_or_else(String::new, |t| t.to_string());
+    let sql = format!(
+        "SELECT {POLICY_COLUMNS}, \
+         (SELECT b.geojson FROM boundaries b WHERE b.org_unit IN ($6, $7) \
+          ORDER BY LENGTH(b.org_unit) DESC LIMIT 1) AS outline \
+         FROM policies WHERE org_unit IN ($1, $2, $3, $4, $5) \
+         ORDER BY LENGTH(org_unit) DESC LIMIT 1"
+    );
+    let raw: Option<RawPolicyWithOutline> = on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4).bind(village.as_str()).bind(&township)
+        .fetch_optional(pool).await)?;
+    raw.map(|r| Ok((PolicyRow::try_from(r.policy)?, r.outline)))
+        .transpose()
+}
+
 /// Every policy that can apply inside `scope`: those on its ancestors and itself, and
 /// those stored inside its subtree, in code order.
 #[instrument(skip_all)]

@@ -18,8 +18,8 @@
 
 use super::policy::{self, Policy};
 use super::{Error, Result, Services};
+use crate::db::policies;
 use crate::db::postings::{self, Posting};
-use crate::db::{boundaries, policies};
 use jianfu_core::geofence::Boundary;
 use jianfu_core::period::Period;
 use jianfu_core::{DivisionCode, Level};
@@ -70,7 +70,13 @@ impl Cache {
             return Ok(Some(hit.clone()));
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let Some(row) = policies::nearest(&s.db, unit).await? else {
+        // A village's policy and outline in one read; a unit above has no outline.
+        let found = if unit.level() == Level::Village {
+            policies::nearest_with_outline(&s.db, unit).await?
+        } else {
+            policies::nearest(&s.db, unit).await?.map(|row| (row, None))
+        };
+        let Some((row, outline)) = found else {
             return Ok(None);
         };
         let held = self.lock_policies().get(&row.org_unit).cloned();
@@ -84,15 +90,11 @@ impl Cache {
             }
             policy
         };
-        let boundary = if unit.level() == Level::Village {
-            match boundaries::for_village(&s.db, unit).await? {
-                Some(text) => Some(Boundary::from_geojson(&text).map_err(|e| {
-                    Error::internal(format!("the stored boundary of {unit} does not parse: {e}"))
-                })?),
-                None => None,
-            }
-        } else {
-            None
+        let boundary = match outline {
+            Some(text) => Some(Boundary::from_geojson(&text).map_err(|e| {
+                Error::internal(format!("the stored boundary of {unit} does not parse: {e}"))
+            })?),
+            None => None,
         };
         let context = Arc::new(UnitContext { policy, boundary });
         let mut units = self.lock();

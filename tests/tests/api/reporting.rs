@@ -683,6 +683,43 @@ async fn geotags_must_be_rounded_and_inside_the_village(app: TestApp) {
     assert_eq!(context["boundary"]["type"], "MultiPolygon");
 }
 
+/// A village with no outline of its own is checked against its township's; once it has
+/// one, its own wins (read with the village's policy, in one statement).
+async fn a_village_without_an_outline_is_checked_against_its_townships(app: TestApp) {
+    let s = setup(&app).await;
+    let put_outline = |unit: &'static str, outline: Value| {
+        let (app, admin) = (&app, &s.admin);
+        async move {
+            let path = format!("/api/v1/org-units/{unit}/boundary");
+            let response = send(app, Method::PUT, &path, admin, &outline).await;
+            assert_eq!(response.status(), StatusCode::NO_CONTENT, "{unit}");
+        }
+    };
+    put_outline(TOWNSHIP, square()).await;
+    let mut tagged = outcome("o1", "修复村东道路", "done");
+    // 3.5 km east of the township's square.
+    tagged["geotag"] = json!({ "lat": 37.6, "lon": 116.44 });
+    let body = expect_error(
+        put_report(&app, &s.cadre, REPORT_ID, WEEK, &content(&[tagged.clone()])).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "report_invalid",
+    )
+    .await;
+    assert_eq!(
+        body["details"]["problems"][0]["code"],
+        "geotag_outside_boundary"
+    );
+    assert_eq!(app.count("reports").await, 0);
+    // The village's own square, 0.04° east of the township's, holds the same geotag.
+    let east = json!({ "type": "Polygon", "coordinates": [[[116.435, 37.595], [116.445, 37.595], [116.445, 37.605], [116.435, 37.605], [116.435, 37.595]]] });
+    put_outline(VILLAGE, east).await;
+    ok_json(
+        put_report(&app, &s.cadre, REPORT_ID, WEEK, &content(&[tagged])).await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
 async fn lateness_follows_due_date_plus_grace_in_local_time(app: TestApp) {
     let s = setup(&app).await;
     // Due Tuesday 11-24, grace to Thursday 11-26 inclusive: 23:59 local on 11-26 is on time.
@@ -1198,6 +1235,7 @@ on_both_engines!(
     a_report_is_idempotent_revised_and_never_duplicated,
     bad_reports_are_refused_with_every_problem_and_change_nothing,
     geotags_must_be_rounded_and_inside_the_village,
+    a_village_without_an_outline_is_checked_against_its_townships,
     lateness_follows_due_date_plus_grace_in_local_time,
     exempt_periods_are_never_missing_or_late,
     locked_periods_need_a_reviewer_to_reopen_them,
