@@ -8,8 +8,10 @@ use super::sheet::{Errors, LineError};
 use crate::db::{self, Db, audit, org_units::ImportWrite};
 use jianfu_core::{DivisionCode, DivisionRow};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -55,6 +57,61 @@ fn checked<T>(errors: Errors, ok: T) -> Result<T, ImportError> {
 
 const HEADER: [&str; 4] = ["code", "name", "level", "parent_code"];
 
+/// The bytes the CSV reader reads, passed through while their line ends are noted, so that
+/// a row's line number is exact: the reader's own count is off after blank lines and with
+/// CRLF line ends (BurntSushi/rust-csv#208 and #395).
+struct Counted<R> {
+    inner: R,
+    ends: Rc<RefCell<LineEnds>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut ends = self.ends.borrow_mut();
+        let read = ends.read;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                ends.pending.push_back((read + i as u64, b));
+            }
+        }
+        ends.read = read + n as u64;
+        Ok(n)
+    }
+}
+
+/// The line ends read but not yet behind a row, and how many lines lie behind.
+#[derive(Debug, Default)]
+struct LineEnds {
+    /// Bytes read so far.
+    read: u64,
+    /// Offsets of the `\r` and `\n` bytes read, from the last row's start on.
+    pending: VecDeque<(u64, u8)>,
+    /// `\n` bytes before the first pending one.
+    lines_before: u64,
+}
+
+impl LineEnds {
+    /// The line (from 1) of the row the reader placed at `byte`. That position can be
+    /// before blank lines the reader skipped, or on the `\n` of a CRLF it did not consume:
+    /// line ends at the position are stepped over to reach the row's first byte.
+    fn line_of(&mut self, byte: u64) -> u64 {
+        while let Some(&(at, b)) = self.pending.front() {
+            if at >= byte {
+                break;
+            }
+            self.lines_before += u64::from(b == b'\n');
+            self.pending.pop_front();
+        }
+        let stepped_over = (byte..)
+            .zip(&self.pending)
+            .take_while(|(start, (at, _))| at == start)
+            .filter(|(_, (_, b))| *b == b'\n')
+            .count();
+        self.lines_before + stepped_over as u64 + 1
+    }
+}
+
 /// Reads and checks every row; with `prefix`, keeps only that unit's subtree and its ancestors.
 /// Gzip input is recognised by its magic bytes. An optional header line is skipped.
 pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFile, ImportError> {
@@ -65,24 +122,33 @@ pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFi
     } else {
         Box::new(input)
     };
+    let ends = Rc::new(RefCell::new(LineEnds::default()));
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(Counted {
+            inner: reader,
+            ends: ends.clone(),
+        });
 
     let mut errors = Errors::default();
     let mut parsed = ParsedFile::default();
     let mut seen: HashMap<DivisionCode, (u64, usize)> = HashMap::new();
     let mut record = csv::StringRecord::new();
     loop {
-        let line = csv.position().line();
-        match csv.read_record(&mut record) {
+        let before = csv.position().byte();
+        let line = match csv.read_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => {}
+            Ok(true) => ends
+                .borrow_mut()
+                .line_of(record.position().map_or(before, csv::Position::byte)),
             Err(e) => {
                 if let csv::ErrorKind::Io(_) = e.kind() {
                     return Err(ImportError::Io(std::io::Error::other(e.to_string())));
                 }
+                let line = ends
+                    .borrow_mut()
+                    .line_of(e.position().map_or(before, csv::Position::byte));
                 errors.push(
                     line,
                     "row",
@@ -91,7 +157,7 @@ pub fn parse(input: impl Read, prefix: Option<&DivisionCode>) -> Result<ParsedFi
                 );
                 continue;
             }
-        }
+        };
         if line == 1 && record.iter().eq(HEADER) {
             continue;
         }
@@ -302,6 +368,30 @@ mod tests {
                 (5, "level"),
                 (6, "parent_code")
             ]
+        );
+    }
+
+    #[test]
+    fn blank_lines_count_in_the_line_numbers() {
+        let text = "13,\"河北省\",province,\"\"\n\n\n1309,沧州市,city\n\n13x9,\"沧州市\",city,13\n";
+        assert_eq!(
+            line_errors(parse_text(text, None)),
+            [(4, "row"), (6, "code")]
+        );
+        let mut bytes = b"13,\"\xe6\xb2\xb3\",province,\"\"\n\n".to_vec();
+        bytes.extend_from_slice(b"1311,\"\xff\xfe\",city,13\n");
+        assert_eq!(line_errors(parse(bytes.as_slice(), None)), [(3, "row")]);
+        // Excel's CRLF line ends, with a blank line; then a quoted name over two lines.
+        let crlf =
+            "13,\"河北省\",province,\"\"\r\n\r\n1309,沧州市,city\r\n13x9,\"沧州市\",city,13\r\n";
+        assert_eq!(
+            line_errors(parse_text(crlf, None)),
+            [(3, "row"), (4, "code")]
+        );
+        let quoted = "13,\"河北省\",province,\"\"\n1310,\"廊\n坊市\",city,13\n1311,\"\",city,13\n";
+        assert_eq!(
+            line_errors(parse_text(quoted, None)).last(),
+            Some(&(4, "name"))
         );
     }
 
