@@ -9,12 +9,11 @@
 //!
 //! Reports are found by author (`reports_standing`: user, period, late, sealed; migration
 //! 0007), so a cadre's report counts wherever they serve, and the table is not read. On
-//! PostgreSQL [`tally`] first takes the reports of the period filed inside the subtree
-//! (`reports_by_period`, migration 0008) and looks up by author only the cadres it did
-//! not find there. On
 //! PostgreSQL that index is the (user, period) unique index itself; on SQLite it takes the
 //! place of an index no query used, and SQLite is told to use it: its planner otherwise
-//! takes the unique index and then reads each row from the table.
+//! takes the unique index and then reads each row from the table. PostgreSQL's [`tally`]
+//! first takes the reports of the period filed inside the subtree (`reports_by_period`,
+//! migration 0008) and looks up by author only the cadres it did not find there.
 
 use super::reports::Standing;
 use super::{Db, on_pool};

@@ -697,7 +697,7 @@ async fn a_village_without_an_outline_is_checked_against_its_townships(app: Test
     };
     put_outline(TOWNSHIP, square()).await;
     let mut tagged = outcome("o1", "修复村东道路", "done");
-    // 3.5 km east of the township's square.
+    // 3 km east of the township's square.
     tagged["geotag"] = json!({ "lat": 37.6, "lon": 116.44 });
     let body = expect_error(
         put_report(&app, &s.cadre, REPORT_ID, WEEK, &content(&[tagged.clone()])).await,

@@ -128,34 +128,32 @@ async fn the_audit_log_refuses_updates_and_deletes(app: TestApp) {
 /// Every pooled connection is set up alike: on SQLite, durable commits and foreign keys;
 /// on PostgreSQL, no JIT compilation (completeness would spend 0.5 s a province compiling).
 async fn connections_are_set_as_the_server_needs(app: TestApp) {
-    // More than one connection: the settings are each connection's own.
-    for _ in 0..3 {
-        match &app.db {
-            Db::Sqlite(p) => {
-                let mut a = p.acquire().await.unwrap();
-                let mut b = p.acquire().await.unwrap();
-                for conn in [&mut a, &mut b] {
-                    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-                        .fetch_one(&mut **conn)
-                        .await
-                        .unwrap();
-                    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-                        .fetch_one(&mut **conn)
-                        .await
-                        .unwrap();
-                    assert_eq!((synchronous, foreign_keys), (2, 1), "FULL, on");
-                }
+    // Two connections at once: the settings are each connection's own.
+    match &app.db {
+        Db::Sqlite(p) => {
+            let mut a = p.acquire().await.unwrap();
+            let mut b = p.acquire().await.unwrap();
+            for conn in [&mut a, &mut b] {
+                let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(&mut **conn)
+                    .await
+                    .unwrap();
+                let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                    .fetch_one(&mut **conn)
+                    .await
+                    .unwrap();
+                assert_eq!((synchronous, foreign_keys), (2, 1), "FULL, on");
             }
-            Db::Postgres(p) => {
-                let mut a = p.acquire().await.unwrap();
-                let mut b = p.acquire().await.unwrap();
-                for conn in [&mut a, &mut b] {
-                    let jit: String = sqlx::query_scalar("SHOW jit")
-                        .fetch_one(&mut **conn)
-                        .await
-                        .unwrap();
-                    assert_eq!(jit, "off");
-                }
+        }
+        Db::Postgres(p) => {
+            let mut a = p.acquire().await.unwrap();
+            let mut b = p.acquire().await.unwrap();
+            for conn in [&mut a, &mut b] {
+                let jit: String = sqlx::query_scalar("SHOW jit")
+                    .fetch_one(&mut **conn)
+                    .await
+                    .unwrap();
+                assert_eq!(jit, "off");
             }
         }
     }
