@@ -102,14 +102,15 @@ fn path_of(unit: &DivisionCode) -> [String; 5] {
     codes
 }
 
+/// The policy nearest `$1..$5`, the path's codes (see [`path_of`]): the longest code wins.
+const NEAREST: &str =
+    "FROM policies WHERE org_unit IN ($1, $2, $3, $4, $5) ORDER BY LENGTH(org_unit) DESC LIMIT 1";
+
 /// The nearest policy on the path from `unit` up to the province (nearest ancestor wins).
 #[instrument(skip_all)]
 pub async fn nearest(db: &Db, unit: &DivisionCode) -> Result<Option<PolicyRow>, sqlx::Error> {
     let [p0, p1, p2, p3, p4] = path_of(unit);
-    let sql = format!(
-        "SELECT {POLICY_COLUMNS} FROM policies WHERE org_unit IN ($1, $2, $3, $4, $5) \
-         ORDER BY LENGTH(org_unit) DESC LIMIT 1"
-    );
+    let sql = format!("SELECT {POLICY_COLUMNS} {NEAREST}");
     let raw: Option<RawPolicy> = on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4)
         .fetch_optional(pool).await)?;
@@ -138,9 +139,7 @@ pub async fn nearest_with_outline(
     let sql = format!(
         "SELECT {POLICY_COLUMNS}, \
          (SELECT b.geojson FROM boundaries b WHERE b.org_unit IN ($6, $7) \
-          ORDER BY LENGTH(b.org_unit) DESC LIMIT 1) AS outline \
-         FROM policies WHERE org_unit IN ($1, $2, $3, $4, $5) \
-         ORDER BY LENGTH(org_unit) DESC LIMIT 1"
+          ORDER BY LENGTH(b.org_unit) DESC LIMIT 1) AS outline {NEAREST}"
     );
     let raw: Option<RawPolicyWithOutline> = on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4).bind(village.as_str()).bind(&township)

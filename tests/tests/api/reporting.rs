@@ -606,24 +606,40 @@ fn square() -> Value {
     json!({ "type": "Polygon", "coordinates": [[[116.395, 37.595], [116.405, 37.595], [116.405, 37.605], [116.395, 37.605], [116.395, 37.595]]] })
 }
 
+/// Stores `outline` on `unit` as `admin`; the response.
+async fn put_boundary(
+    app: &TestApp,
+    admin: &str,
+    unit: &str,
+    outline: &Value,
+) -> reqwest::Response {
+    let path = format!("/api/v1/org-units/{unit}/boundary");
+    send(app, Method::PUT, &path, admin, outline).await
+}
+
+/// The first problem of `body` sent as [`REPORT_ID`] for [`WEEK`], which must be refused as
+/// an invalid report.
+async fn first_problem(app: &TestApp, cadre: &str, body: &Value) -> Value {
+    let refused = expect_error(
+        put_report(app, cadre, REPORT_ID, WEEK, body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "report_invalid",
+    )
+    .await;
+    refused["details"]["problems"][0].clone()
+}
+
 async fn geotags_must_be_rounded_and_inside_the_village(app: TestApp) {
     let s = setup(&app).await;
-    let status = send(
-        &app,
-        Method::PUT,
-        &format!("/api/v1/org-units/{VILLAGE}/boundary"),
-        &s.admin,
-        &square(),
-    )
-    .await
-    .status();
+    let status = put_boundary(&app, &s.admin, VILLAGE, &square())
+        .await
+        .status();
     assert_eq!(status, StatusCode::NO_CONTENT);
     expect_error(
-        send(
+        put_boundary(
             &app,
-            Method::PUT,
-            &format!("/api/v1/org-units/{VILLAGE}/boundary"),
             &s.admin,
+            VILLAGE,
             &json!({ "type": "Point", "coordinates": [1, 2] }),
         )
         .await,
@@ -637,35 +653,12 @@ async fn geotags_must_be_rounded_and_inside_the_village(app: TestApp) {
         content(&[o])
     };
     // 3 km east: outside the village plus 500 m.
-    let body = expect_error(
-        put_report(&app, &s.cadre, REPORT_ID, WEEK, &with_tag(37.6, 116.44)).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "report_invalid",
-    )
-    .await;
-    assert_eq!(
-        body["details"]["problems"][0]["code"],
-        "geotag_outside_boundary"
-    );
-    assert_eq!(
-        body["details"]["problems"][0]["details"]["buffer_metres"],
-        500.0
-    );
+    let problem = first_problem(&app, &s.cadre, &with_tag(37.6, 116.44)).await;
+    assert_eq!(problem["code"], "geotag_outside_boundary");
+    assert_eq!(problem["details"]["buffer_metres"], 500.0);
     // Raw GPS precision is refused: the client rounds before sending (R7).
-    let body = expect_error(
-        put_report(
-            &app,
-            &s.cadre,
-            REPORT_ID,
-            WEEK,
-            &with_tag(37.600_123, 116.400_456),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "report_invalid",
-    )
-    .await;
-    assert_eq!(body["details"]["problems"][0]["code"], "geotag_not_rounded");
+    let problem = first_problem(&app, &s.cadre, &with_tag(37.600_123, 116.400_456)).await;
+    assert_eq!(problem["code"], "geotag_not_rounded");
     assert_eq!(app.count("reports").await, 0);
     // 200 m outside the square is within the buffer.
     ok_json(
@@ -687,34 +680,23 @@ async fn geotags_must_be_rounded_and_inside_the_village(app: TestApp) {
 /// one, its own wins (read with the village's policy, in one statement).
 async fn a_village_without_an_outline_is_checked_against_its_townships(app: TestApp) {
     let s = setup(&app).await;
-    let put_outline = |unit: &'static str, outline: Value| {
-        let (app, admin) = (&app, &s.admin);
-        async move {
-            let path = format!("/api/v1/org-units/{unit}/boundary");
-            let response = send(app, Method::PUT, &path, admin, &outline).await;
-            assert_eq!(response.status(), StatusCode::NO_CONTENT, "{unit}");
-        }
-    };
-    put_outline(TOWNSHIP, square()).await;
+    let status = put_boundary(&app, &s.admin, TOWNSHIP, &square())
+        .await
+        .status();
+    assert_eq!(status, StatusCode::NO_CONTENT);
     let mut tagged = outcome("o1", "修复村东道路", "done");
     // 3 km east of the township's square.
     tagged["geotag"] = json!({ "lat": 37.6, "lon": 116.44 });
-    let body = expect_error(
-        put_report(&app, &s.cadre, REPORT_ID, WEEK, &content(&[tagged.clone()])).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "report_invalid",
-    )
-    .await;
-    assert_eq!(
-        body["details"]["problems"][0]["code"],
-        "geotag_outside_boundary"
-    );
+    let body = content(&[tagged]);
+    let problem = first_problem(&app, &s.cadre, &body).await;
+    assert_eq!(problem["code"], "geotag_outside_boundary");
     assert_eq!(app.count("reports").await, 0);
     // The village's own square, 0.04° east of the township's, holds the same geotag.
     let east = json!({ "type": "Polygon", "coordinates": [[[116.435, 37.595], [116.445, 37.595], [116.445, 37.605], [116.435, 37.605], [116.435, 37.595]]] });
-    put_outline(VILLAGE, east).await;
+    let status = put_boundary(&app, &s.admin, VILLAGE, &east).await.status();
+    assert_eq!(status, StatusCode::NO_CONTENT);
     ok_json(
-        put_report(&app, &s.cadre, REPORT_ID, WEEK, &content(&[tagged])).await,
+        put_report(&app, &s.cadre, REPORT_ID, WEEK, &body).await,
         StatusCode::CREATED,
     )
     .await;
