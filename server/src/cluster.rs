@@ -29,6 +29,7 @@
 //! mechanism is used and a change only empties the local cache.
 
 use crate::db::Db;
+use crate::db::readers::{Reads, on_reader};
 use crate::observe::Metrics;
 use crate::service::Services;
 use crate::service::context::Cache;
@@ -51,10 +52,10 @@ pub struct Link {
 
 impl Link {
     /// The newest audit entry's id: grows with every configuration change.
-    pub async fn stamp(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log")
-            .fetch_one(&self.pool)
-            .await
+    pub async fn stamp(&self, src: &impl Reads) -> Result<i64, sqlx::Error> {
+        on_reader!(src, c => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log")
+            .fetch_one(&mut **c)
+            .await)
     }
 
     /// Tells the other nodes that a change committed. Sent in the background: the stamp

@@ -34,6 +34,8 @@ pub mod page;
 pub mod policies;
 /// Where cadres serve and when they are excused.
 pub mod postings;
+/// A few read connections kept out of the pool for a report's path.
+pub mod readers;
 /// Reports with every revision and the outcome ids they hold.
 pub mod reports;
 /// Reviews of reports and reopenings of locked periods.
@@ -233,8 +235,9 @@ impl Db {
                         (bytes / SQLITE_PAGE_BYTES).max(1).to_string(),
                     );
             }
+            // Eight for the server, and those the report path keeps (`readers`).
             let pool = outside_transactions(SqlitePoolOptions::new())
-                .max_connections(8)
+                .max_connections(8 + readers::KEPT)
                 .connect_with(options.clone())
                 .await?;
             tokio::spawn(checkpoints(options, pool.clone()));
@@ -246,7 +249,7 @@ impl Db {
             let options = PgConnectOptions::from_str(url)?.options([("jit", "off")]);
             // A stopped server is a 503 within seconds, not a request held for long.
             let pool = outside_transactions(PgPoolOptions::new())
-                .max_connections(16)
+                .max_connections(16 + readers::KEPT)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;

@@ -2,6 +2,7 @@
 //! ancestor wins) and emergencies. A policy is written in the transaction that reads
 //! what it is checked against ([`put`]).
 
+use super::readers::{Reads, on_reader};
 use super::templates::{ChangeError, TEMPLATE_COLUMNS, TemplateRow};
 use super::{BeginWrite, Db, audit, for_update, on_pool};
 use jianfu_core::DivisionCode;
@@ -108,12 +109,15 @@ const NEAREST: &str =
 
 /// The nearest policy on the path from `unit` up to the province (nearest ancestor wins).
 #[instrument(skip_all)]
-pub async fn nearest(db: &Db, unit: &DivisionCode) -> Result<Option<PolicyRow>, sqlx::Error> {
+pub async fn nearest(
+    src: &impl Reads,
+    unit: &DivisionCode,
+) -> Result<Option<PolicyRow>, sqlx::Error> {
     let [p0, p1, p2, p3, p4] = path_of(unit);
     let sql = format!("SELECT {POLICY_COLUMNS} {NEAREST}");
-    let raw: Option<RawPolicy> = on_pool!(db, pool => sqlx::query_as(&sql)
+    let raw: Option<RawPolicy> = on_reader!(src, c => sqlx::query_as(&sql)
         .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4)
-        .fetch_optional(pool).await)?;
+        .fetch_optional(&mut **c).await)?;
     raw.map(PolicyRow::try_from).transpose()
 }
 
@@ -131,7 +135,7 @@ struct RawPolicyWithOutline {
 /// reports. `None` when no policy applies (the outline is then of no use).
 #[instrument(skip_all)]
 pub async fn nearest_with_outline(
-    db: &Db,
+    src: &impl Reads,
     village: &DivisionCode,
 ) -> Result<Option<(PolicyRow, Option<String>)>, sqlx::Error> {
     let [p0, p1, p2, p3, p4] = path_of(village);
@@ -141,9 +145,9 @@ pub async fn nearest_with_outline(
          (SELECT b.geojson FROM boundaries b WHERE b.org_unit IN ($6, $7) \
           ORDER BY LENGTH(b.org_unit) DESC LIMIT 1) AS outline {NEAREST}"
     );
-    let raw: Option<RawPolicyWithOutline> = on_pool!(db, pool => sqlx::query_as(&sql)
+    let raw: Option<RawPolicyWithOutline> = on_reader!(src, c => sqlx::query_as(&sql)
         .bind(&p0).bind(&p1).bind(&p2).bind(&p3).bind(&p4).bind(village.as_str()).bind(&township)
-        .fetch_optional(pool).await)?;
+        .fetch_optional(&mut **c).await)?;
     raw.map(|r| Ok((PolicyRow::try_from(r.policy)?, r.outline)))
         .transpose()
 }

@@ -2,6 +2,7 @@
 //! `YYYY-MM-DD` text, inclusive at both ends.
 
 use super::page::Window;
+use super::readers::{Reads, on_reader};
 use super::{BeginWrite, Db, audit, on_pool};
 use jianfu_core::{DivisionCode, ExemptionKind};
 use serde::Serialize;
@@ -51,7 +52,7 @@ const POSTED_ON: &str = "SELECT p.user_id FROM postings p WHERE p.org_unit >= $1
 /// The user's postings that share a day with `[from, to]` (inclusive), earliest first.
 #[instrument(skip_all)]
 pub async fn of_user_overlapping(
-    db: &Db,
+    src: &impl Reads,
     user_id: i64,
     from: &str,
     to: &str,
@@ -60,7 +61,7 @@ pub async fn of_user_overlapping(
         "{POSTING_SELECT} WHERE p.user_id = $1 AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $2) \
          ORDER BY p.starts_on"
     );
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(from).bind(to).fetch_all(pool).await)
+    on_reader!(src, c => sqlx::query_as(&sql).bind(user_id).bind(from).bind(to).fetch_all(&mut **c).await)
 }
 
 /// Postings to villages inside `scope`, by id, one keyset page.

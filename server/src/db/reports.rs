@@ -10,6 +10,7 @@
 //! of the same rows belong together; split, each half would need the other's SQL.
 
 use super::page::Window;
+use super::readers::{Readers, Reads, on_reader};
 use super::{BeginWriteOn, Db, Held, on_held, on_pool};
 use jianfu_core::{DivisionCode, ReportStatus};
 use serde::Serialize;
@@ -174,12 +175,12 @@ pub enum PutError {
 /// of the latest revision, an id used for another report, a revision based on an older
 /// one. `Ok(None)`: the submission goes to the writer, which decides again under the lock.
 #[instrument(skip_all)]
-pub async fn precheck(db: &Db, s: &Submission) -> Result<Option<Stored>, PutError> {
+pub async fn precheck(readers: &Readers, s: &Submission) -> Result<Option<Stored>, PutError> {
     let sql = "SELECT r.user_id, r.period_key, v.revision, v.content, v.received_at, r.status \
                FROM reports r JOIN report_revisions v ON v.report_id = r.id AND v.revision = r.revision \
                WHERE r.id = $1";
     let existing: Option<(i64, String, i64, String, i64, String)> =
-        on_pool!(db, pool => sqlx::query_as(sql).bind(&s.id).fetch_optional(pool).await)?;
+        on_reader!(readers, c => sqlx::query_as(sql).bind(&s.id).fetch_optional(&mut **c).await)?;
     let Some((user_id, period_key, revision, content, received_at, status)) = existing else {
         return Ok(None);
     };
@@ -192,7 +193,9 @@ pub async fn precheck(db: &Db, s: &Submission) -> Result<Option<Stored>, PutErro
         });
     }
     if content == s.content {
-        let row = get(db, &s.id).await?.ok_or(sqlx::Error::RowNotFound)?;
+        let row = get(readers.db(), &s.id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
         return Ok(Some(Stored::Replayed(row)));
     }
     // A base older than the latest (or none, a first submission sent again) may be a
@@ -516,7 +519,7 @@ pub async fn continuable_ids(
 /// `before`: only the ids a submission's `continues` names are looked up.
 #[instrument(skip_all, fields(named = named.len()))]
 pub async fn continuable_among(
-    db: &Db,
+    src: &impl Reads,
     user_id: i64,
     before: &str,
     named: &[&str],
@@ -524,7 +527,7 @@ pub async fn continuable_among(
     if named.is_empty() {
         return Ok(Vec::new());
     }
-    on_pool!(db, pool => {
+    on_reader!(src, c => {
         let mut query = QueryBuilder::new("SELECT DISTINCT outcome_id FROM outcomes WHERE user_id = ");
         query.push_bind(user_id).push(" AND period_start < ").push_bind(before).push(" AND outcome_id IN (");
         let mut list = query.separated(", ");
@@ -532,7 +535,7 @@ pub async fn continuable_among(
             list.push_bind(*id);
         }
         query.push(")");
-        query.build_query_scalar().fetch_all(pool).await
+        query.build_query_scalar().fetch_all(&mut **c).await
     })
 }
 

@@ -1,5 +1,6 @@
 //! Storage of people: one role and one org unit each, an argon2 hash, never a password.
 
+use super::readers::{Reads, on_reader};
 use super::{BeginWrite, Db, audit, on_pool};
 use jianfu_core::Role;
 use serde::Serialize;
@@ -71,9 +72,9 @@ pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>,
 
 /// The account of user `id` as it stands, for checking a token.
 #[instrument(skip_all)]
-pub async fn account(db: &Db, id: i64) -> Result<Option<Account>, sqlx::Error> {
+pub async fn account(src: &impl Reads, id: i64) -> Result<Option<Account>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS}, disabled, token_version FROM users WHERE id = $1");
-    on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+    on_reader!(src, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **c).await)
 }
 
 /// Accounts whose unit lies inside `scope`, in tree order then by username: one keyset

@@ -12,7 +12,7 @@
 //! policy answers for any `now`.
 //!
 //! With several nodes on one PostgreSQL, a change on one node must empty the others'
-//! caches: every use first compares the newest audit id with the one last seen, and each
+//! caches: every request first compares the newest audit id with the one last seen, and each
 //! change is announced by NOTIFY. How stale a node can be, and why that is safe, is in
 //! [`crate::cluster`].
 
@@ -65,16 +65,27 @@ impl Cache {
         s: &Services,
         unit: &DivisionCode,
     ) -> Result<Option<Arc<UnitContext>>> {
-        self.catch_up().await?;
+        self.catch_up(s).await?;
+        self.unit_caught_up(s, unit).await
+    }
+
+    /// [`Cache::unit`] once [`Cache::catch_up`] ran for this request.
+    async fn unit_caught_up(
+        &self,
+        s: &Services,
+        unit: &DivisionCode,
+    ) -> Result<Option<Arc<UnitContext>>> {
         if let Some(hit) = self.lock().get(unit.as_str()) {
             return Ok(Some(hit.clone()));
         }
         let generation = self.generation.load(Ordering::Acquire);
         // A village's policy and outline in one read; a unit above has no outline.
         let found = if unit.level() == Level::Village {
-            policies::nearest_with_outline(&s.db, unit).await?
+            policies::nearest_with_outline(s.readers(), unit).await?
         } else {
-            policies::nearest(&s.db, unit).await?.map(|row| (row, None))
+            policies::nearest(s.readers(), unit)
+                .await?
+                .map(|row| (row, None))
         };
         let Some((row, outline)) = found else {
             return Ok(None);
@@ -107,15 +118,15 @@ impl Cache {
         Ok(Some(context))
     }
 
-    /// Every posting of cadre `user_id`, by start date, from the cache or read.
-    pub async fn postings_of(&self, s: &Services, user_id: i64) -> Result<Arc<Vec<Posting>>> {
-        self.catch_up().await?;
+    /// Every posting of cadre `user_id`, by start date, from the cache or read, once
+    /// [`Cache::catch_up`] ran for this request.
+    async fn postings_of(&self, s: &Services, user_id: i64) -> Result<Arc<Vec<Posting>>> {
         if let Some(hit) = self.lock_postings().get(&user_id) {
             return Ok(hit.clone());
         }
         let generation = self.generation.load(Ordering::Acquire);
         let all = Arc::new(
-            postings::of_user_overlapping(&s.db, user_id, "0000-01-01", "9999-12-31").await?,
+            postings::of_user_overlapping(s.readers(), user_id, "0000-01-01", "9999-12-31").await?,
         );
         let mut cached = self.lock_postings();
         if self.generation.load(Ordering::Acquire) == generation {
@@ -128,10 +139,11 @@ impl Cache {
     }
 
     /// With other nodes: forgets everything when one of them changed something since the
-    /// last use (the newest audit id moved).
-    async fn catch_up(&self) -> Result<()> {
+    /// last use (the newest audit id moved). Once per request, before its first use: a
+    /// change acknowledged before the request started is seen by it.
+    async fn catch_up(&self, s: &Services) -> Result<()> {
         if let Some(link) = self.peers.get() {
-            let stamp = link.stamp().await?;
+            let stamp = link.stamp(s.readers()).await?;
             if self.stamp.fetch_max(stamp, Ordering::AcqRel) < stamp {
                 self.forget();
                 link.dropped("stamp");
@@ -206,6 +218,7 @@ impl Setting {
 pub async fn for_cadre(s: &Services, user_id: i64, period: &Period) -> Result<Setting> {
     let (first, last) = (period.start, period.last_day());
     let (first_text, last_text) = (first.to_string(), last.to_string());
+    s.contexts.catch_up(s).await?;
     let all = s.contexts.postings_of(s, user_id).await?;
     let postings: Vec<&Posting> = all
         .iter()
@@ -225,7 +238,7 @@ pub async fn for_cadre(s: &Services, user_id: i64, period: &Period) -> Result<Se
     let village = super::parse_code(&posting.org_unit, "org_unit")?;
     let context = s
         .contexts
-        .unit(s, &village)
+        .unit_caught_up(s, &village)
         .await?
         .ok_or_else(|| Error::PolicyNotFound {
             unit: village.clone(),

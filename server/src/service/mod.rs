@@ -78,6 +78,8 @@ pub struct Services {
     pub throttle: Arc<throttle::Throttle>,
     /// The writer of reports, started on first use (inside the runtime).
     writer: Arc<std::sync::OnceLock<crate::db::writer::Writer>>,
+    /// The read connections a report's path keeps, started on first use.
+    readers: Arc<std::sync::OnceLock<crate::db::readers::Readers>>,
 }
 
 impl Services {
@@ -89,6 +91,7 @@ impl Services {
             sessions: Arc::new(sessions::Cache::default()),
             throttle: Arc::new(throttle::Throttle::default()),
             writer: Arc::default(),
+            readers: Arc::default(),
         }
     }
 
@@ -96,6 +99,13 @@ impl Services {
     pub fn writer(&self) -> &crate::db::writer::Writer {
         self.writer
             .get_or_init(|| crate::db::writer::Writer::start(self.db.clone()))
+    }
+
+    /// The read connections kept for a report's path (see [`crate::db::readers`]): its reads
+    /// go through these, every other read through the pool.
+    pub fn readers(&self) -> &crate::db::readers::Readers {
+        self.readers
+            .get_or_init(|| crate::db::readers::Readers::start(self.db.clone()))
     }
 }
 

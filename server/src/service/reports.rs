@@ -73,10 +73,11 @@ pub async fn submit(s: &Services, actor: &Actor, upload: Upload<'_>) -> Result<S
     }
     let start = period.start.to_string();
     let named = continued_ids(raw);
-    let continuable: BTreeSet<String> = reports::continuable_among(&s.db, actor.id, &start, &named)
-        .await?
-        .into_iter()
-        .collect();
+    let continuable: BTreeSet<String> =
+        reports::continuable_among(s.readers(), actor.id, &start, &named)
+            .await?
+            .into_iter()
+            .collect();
     let sealed_at = upload
         .sealed_at
         .map(|at| check_sealed_at(at, now, period.start_instant(&policy.tz).as_second()))
@@ -107,7 +108,7 @@ pub async fn submit(s: &Services, actor: &Actor, upload: Upload<'_>) -> Result<S
         locks_at: policy.locks_at(&period).as_second(),
     };
     // Replays and refusals that committed state decides never wait for the writer.
-    let stored = match reports::precheck(&s.db, &submission).await {
+    let stored = match reports::precheck(s.readers(), &submission).await {
         Ok(Some(stored)) => Ok(stored),
         Ok(None) => s.writer().put(submission).await,
         Err(refused) => Err(refused),

@@ -45,7 +45,7 @@ impl Cache {
         {
             return Ok(Some(account.clone()));
         }
-        let Some(account) = users::account(&s.db, id).await? else {
+        let Some(account) = users::account(s.readers(), id).await? else {
             self.forget(id);
             return Ok(None);
         };
