@@ -14,8 +14,10 @@
 //!   request dropped mid-statement (its client went away) drops the [`Reader`] unfinished,
 //!   and the connection goes back to the pool, which pings it and closes it if need be.
 //! - A statement that failed for a reason of the connection (I/O, protocol, a crashed
-//!   worker) lets the connection go the same way; one that failed for a reason of the
-//!   statement (a constraint, no row, a decode error) leaves it as sound as before.
+//!   worker, PostgreSQL ending the session) lets the connection go the same way; one that
+//!   failed for a reason of the statement (a constraint, no row, a decode error) leaves it
+//!   as sound as before. A kept connection the database dropped (a restart) thus fails one
+//!   read, as a pooled one does, and is replaced.
 //! - Readers never begin a transaction: only reads are written through [`on_reader!`].
 //! - Closing the database ([`Db::close`]) waits for every connection: the kept ones are let
 //!   go then, and one finishing afterwards is let go instead of kept.
@@ -171,16 +173,20 @@ impl Drop for Reader {
 
 /// Whether `e` leaves the connection it came from in doubt.
 fn is_connection_failure(e: &sqlx::Error) -> bool {
-    !matches!(
-        e,
-        sqlx::Error::Database(_)
-            | sqlx::Error::RowNotFound
-            | sqlx::Error::TypeNotFound { .. }
-            | sqlx::Error::ColumnIndexOutOfBounds { .. }
-            | sqlx::Error::ColumnNotFound(_)
-            | sqlx::Error::ColumnDecode { .. }
-            | sqlx::Error::Decode(_)
-    )
+    match e {
+        // PostgreSQL ends a session with an error of class 08 (connection exception) or 57P
+        // (a shutdown, a crash, a terminated backend); any other is the statement's.
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        sqlx::Error::RowNotFound
+        | sqlx::Error::TypeNotFound { .. }
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_) => false,
+        _ => true,
+    }
 }
 
 /// Where a read runs: the kept [`Readers`] on a report's path, the pool elsewhere (a

@@ -346,3 +346,89 @@ async fn a_stopped_postgres_is_a_503_and_recovers() {
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
 }
+
+/// A report's reads run on connections the server keeps out of its pool
+/// (`db/readers.rs`). PostgreSQL restarted under them: each dead one fails at most one
+/// request (503, never 500) and is let go, never kept; then every request succeeds again,
+/// and nothing acknowledged is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_read_connections_are_let_go_when_postgres_restarts() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let app = TestApp::spawn_at(
+        Engine::Postgres,
+        cluster.url(),
+        None,
+        StorageOptions::default(),
+    )
+    .await;
+    app.seed().await;
+    let s = setup(&app).await;
+    let first = content(&[outcome("o1", "修通村东头道路 300 米", "done")]);
+    ok_json(
+        put_report(&app, &s.cadre, REPORT_ID, WEEK, &first).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Replays read on the kept connections only: several at once, so that several are kept.
+    let replays = |n: usize| {
+        futures_util::future::join_all((0..n).map(|_| async {
+            put_report(&app, &s.cadre, REPORT_ID, WEEK, &first)
+                .await
+                .status()
+        }))
+    };
+    // A replay of the first revision answers as the first time did: 201.
+    for status in replays(8).await {
+        assert_eq!(status, StatusCode::CREATED);
+    }
+
+    cluster.down();
+    jianfu_tests::expect_error(
+        put_report(&app, &s.cadre, REPORT_ID, WEEK, &first).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+    )
+    .await;
+    cluster.up();
+    // Until the first replay is answered again, each dead connection costs one 503.
+    let mut refused = 0;
+    loop {
+        let response = put_report(&app, &s.cadre, REPORT_ID, WEEK, &first).await;
+        if response.status() == StatusCode::CREATED {
+            break;
+        }
+        jianfu_tests::expect_error(
+            response,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+        )
+        .await;
+        refused += 1;
+        assert!(refused <= 30, "the server does not recover");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // No dead connection was kept: every replay now succeeds, one at a time and together.
+    for _ in 0..20 {
+        let response = put_report(&app, &s.cadre, REPORT_ID, WEEK, &first).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "a dead connection was kept"
+        );
+    }
+    for status in replays(16).await {
+        assert_eq!(status, StatusCode::CREATED, "a dead connection was kept");
+    }
+    // The report writer keeps a connection of its own, which died too: the first revision
+    // may be refused once, the next is stored.
+    let mut revised = first.clone();
+    revised["fields"]["households"] = json!(7);
+    let mut response = revise_report(&app, &s.cadre, REPORT_ID, WEEK, &revised, 1).await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response = revise_report(&app, &s.cadre, REPORT_ID, WEEK, &revised, 1).await;
+    }
+    let report = ok_json(response, StatusCode::OK).await;
+    assert_eq!(report["revision"], 2, "{report}");
+}
