@@ -2,8 +2,9 @@
 //!
 //! [`Db`] holds a pool for SQLite (the embedded default) or PostgreSQL, picked by the URL
 //! scheme. Each storage module writes its SQL once with `$N` placeholders, which both
-//! engines accept, and runs it through [`on_pool!`]; where the engines differ (bulk
-//! inserts), the module says so next to the two versions.
+//! engines accept, and runs it through [`on_pool!`] (the reads of a report's path through
+//! [`readers::on_reader!`], on connections kept out of the pool); where the engines differ
+//! (bulk inserts), the module says so next to the two versions.
 
 use sqlx::Connection as _;
 use sqlx::pool::{PoolConnection, PoolOptions};
