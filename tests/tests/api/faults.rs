@@ -348,9 +348,9 @@ async fn a_stopped_postgres_is_a_503_and_recovers() {
 }
 
 /// A report's reads run on connections the server keeps out of its pool
-/// (`db/readers.rs`). PostgreSQL restarted under them: each dead one fails at most one
-/// request (503, never 500) and is let go, never kept; then every request succeeds again,
-/// and nothing acknowledged is lost.
+/// (`db/readers.rs`). PostgreSQL restarted under them: the dead ones cost a few requests a
+/// 503 (never a 500) and are let go, never kept; then every request succeeds again, and
+/// the report stored before the restart is still there to revise.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_read_connections_are_let_go_when_postgres_restarts() {
     let Some(cluster) = Cluster::start() else {
@@ -392,7 +392,7 @@ async fn kept_read_connections_are_let_go_when_postgres_restarts() {
     )
     .await;
     cluster.up();
-    // Until the first replay is answered again, each dead connection costs one 503.
+    // Until a replay is answered again, dead connections (kept or pooled) cost a 503 each.
     let mut refused = 0;
     loop {
         let response = put_report(&app, &s.cadre, REPORT_ID, WEEK, &first).await;
