@@ -105,7 +105,8 @@ impl Readers {
     }
 
     /// How many connections are kept idle now.
-    pub fn idle(&self) -> usize {
+    #[cfg(test)]
+    fn idle(&self) -> usize {
         self.inner.lock().idle.len()
     }
 }

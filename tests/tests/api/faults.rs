@@ -296,13 +296,8 @@ async fn a_full_disk_is_a_503_and_passes_by_itself() {
     );
 }
 
-/// PostgreSQL stopped under a running server: 503 with Retry-After, never 500; started
-/// again: the server recovers by itself.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stopped_postgres_is_a_503_and_recovers() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+/// The application on PostgreSQL cluster `cluster` of its own, with the demo county seeded.
+async fn seeded_on(cluster: &Cluster) -> TestApp {
     let app = TestApp::spawn_at(
         Engine::Postgres,
         cluster.url(),
@@ -311,6 +306,17 @@ async fn a_stopped_postgres_is_a_503_and_recovers() {
     )
     .await;
     app.seed().await;
+    app
+}
+
+/// PostgreSQL stopped under a running server: 503 with Retry-After, never 500; started
+/// again: the server recovers by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_postgres_is_a_503_and_recovers() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let app = seeded_on(&cluster).await;
     let admin = app.login("admin").await;
     let note = json!({ "username": "cadre", "kind": "training", "starts_on": "2026-12-01", "ends_on": "2026-12-02" });
     cluster.down();
@@ -356,14 +362,7 @@ async fn kept_read_connections_are_let_go_when_postgres_restarts() {
     let Some(cluster) = Cluster::start() else {
         return;
     };
-    let app = TestApp::spawn_at(
-        Engine::Postgres,
-        cluster.url(),
-        None,
-        StorageOptions::default(),
-    )
-    .await;
-    app.seed().await;
+    let app = seeded_on(&cluster).await;
     let s = setup(&app).await;
     let first = content(&[outcome("o1", "修通村东头道路 300 米", "done")]);
     ok_json(
