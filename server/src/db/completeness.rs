@@ -7,11 +7,12 @@
 //! person's verdict is needed (a department's share, the grid, the export), [`everyone`]
 //! returns one row per cadre.
 //!
-//! Reports are found by author (`reports_standing`: user, period, late, sealed; migration
-//! 0007), so a cadre's report counts wherever they serve, and the table is not read. On
-//! PostgreSQL that index is the (user, period) unique index itself; on SQLite it takes the
-//! place of an index no query used, and SQLite is told to use it: its planner otherwise
-//! takes the unique index and then reads each row from the table. PostgreSQL's [`tally`]
+//! Reports are found by author and period (`reports_standing`, which carries the late and
+//! sealed flags; migration 0007), so a cadre's report counts wherever they serve, and the
+//! table is not read. On PostgreSQL that index is the (user, period) unique index itself;
+//! on SQLite it is keyed period first (migration 0009: the reports of one period share its
+//! pages), and SQLite is told to use it: its planner otherwise takes the unique index and
+//! then reads each row from the table. PostgreSQL's [`tally`]
 //! first takes the reports of the period filed inside the subtree (`reports_by_period`,
 //! migration 0008) and looks up by author only the cadres it did not find there.
 
