@@ -6,7 +6,7 @@ use std::process::ExitCode;
 /// mimalloc instead of glibc's allocator: under a national week glibc's malloc and free
 /// took a fifth of the request threads' time (buffers made on one thread and freed on
 /// another); with mimalloc the server's CPU per report fell by a quarter
-/// (README, "Figures"). tests/tests/flood.rs bounds its resident memory under a flood.
+/// (README, "Benchmarks"). tests/tests/flood.rs bounds its resident memory under a flood.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

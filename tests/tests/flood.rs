@@ -3,14 +3,14 @@
 //! bounded queue, and each address is throttled. Alone in its test binary, so the
 //! resident memory measured is the server's and this test's only.
 
+use jianfu_tests::{Engine, PASSWORD, StatusCode, TestApp};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
 /// The allocator of the `jianfu` binary (server/src/main.rs), so that the resident memory
 /// measured is what a deployed server would hold.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use jianfu_tests::{Engine, PASSWORD, StatusCode, TestApp};
-use serde_json::json;
-use std::time::{Duration, Instant};
 
 /// The resident set of this process (the server runs in it), in MiB.
 fn resident_mib() -> u64 {

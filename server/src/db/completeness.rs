@@ -12,9 +12,9 @@
 //! table is not read. On PostgreSQL that index is the (user, period) unique index itself;
 //! on SQLite it is keyed period first (migration 0009: the reports of one period share its
 //! pages), and SQLite is told to use it: its planner otherwise takes the unique index and
-//! then reads each row from the table. PostgreSQL's [`tally`]
-//! first takes the reports of the period filed inside the subtree (`reports_by_period`,
-//! migration 0008) and looks up by author only the cadres it did not find there.
+//! then reads each row from the table. PostgreSQL's [`tally`] first takes the reports of
+//! the period filed inside the subtree (`reports_by_period`, migration 0008) and looks up
+//! by author only the cadres it did not find there.
 
 use super::reports::Standing;
 use super::{Db, on_pool};
