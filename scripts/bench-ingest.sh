@@ -93,7 +93,7 @@ for engine in $engines; do
     rate=$(echo "$line" | awk '{print $3}')
     ratio=$(awk -v r="$rate" -v e="${ceiling[$c]}" 'BEGIN { if (e > 0) printf "%.0f %%", 100 * r / e; else print "-" }')
     echo "  $line  = $ratio of the echo"
-    echo "$out" | grep '^  first refusal' || true
+    echo "$out" | grep '^  first refusal\|^  writer' || true
     echo "$io_line"
   done
   # History: HISTORY reports (default 1,000,000) bulk-inserted on SQLite for these cadres'
@@ -140,6 +140,7 @@ PY
     for c in ${HISTORY_LEVELS:-32}; do
       load_at "$c"
       echo "  with history: $(echo "$out" | sed -n 1p)"
+      echo "$out" | grep '^  first refusal\|^  writer' || true
       echo "$io_line"
     done
   fi

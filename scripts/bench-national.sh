@@ -44,7 +44,7 @@ for engine in $engines; do
   echo "  $(wc -l <"$work/admins") province policies, $(wc -l <"$work/tokens") cadres posted, in $(seconds_since "$started") s"
   out=$("$load" run "$base" "$work/tokens" "$concurrency" 600 0 "$server" "$(wc -l <"$work/tokens")")
   echo "  national week: $(echo "$out" | sed -n 1p)"
-  echo "$out" | grep '^  first refusal' || true
+  echo "$out" | grep '^  first refusal\|^  writer' || true
   # The roll-up: every province's completeness of that week, as its admin.
   total=0
   slowest=""

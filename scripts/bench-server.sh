@@ -9,6 +9,10 @@ target=${CARGO_TARGET_DIR:-target}/release
 bin=${JIANFU_BENCH_BIN:-$target/jianfu}
 load=$target/jianfu-load
 export JIANFU_LOG=warn
+# The servers serve /metrics with this token; the load generator reads the report
+# writer's counts there (an older build without them prints no writer line).
+export JIANFU_METRICS_TOKEN=bench-metrics-token-0123456789
+export JIANFU_LOAD_METRICS_TOKEN=$JIANFU_METRICS_TOKEN
 
 work=$(mktemp -d)
 # shellcheck source=scripts/pg.sh

@@ -116,6 +116,7 @@ impl Application {
         let ops = Ops {
             db,
             metrics: metrics.clone(),
+            writer: services.writer_stats(),
             draining: Arc::new(AtomicBool::new(false)),
             metrics_token: config.ops.metrics_token.as_deref().map(Arc::from),
         };

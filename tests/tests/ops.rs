@@ -237,6 +237,19 @@ async fn metrics_count_routes_submissions_and_login_failures_and_name_no_person(
         ),
         1.0
     );
+    // The creation, the revision and the second id for the week reached the report
+    // writer, one batch each (each request waited for its answer before the next); the
+    // replay was answered from committed state without it.
+    assert_eq!(value("jianfu_report_batches_total", &[]), 3.0, "{text}");
+    assert_eq!(
+        value("jianfu_report_batched_submissions_total", &[]),
+        3.0,
+        "{text}"
+    );
+    assert!(
+        value("jianfu_report_writer_busy_seconds_total", &[]) > 0.0,
+        "{text}"
+    );
     assert!(value("jianfu_db_pool_max_connections", &[]) >= 1.0);
     assert!(
         text.contains("jianfu_db_pool_connections{state=\"in_use\"}"),

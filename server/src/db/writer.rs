@@ -20,6 +20,9 @@
 
 use super::reports::{self, PutError, Stored, Submission};
 use super::{Db, Held};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most submissions one transaction carries.
@@ -41,12 +44,45 @@ pub struct Writer {
     queue: mpsc::Sender<Job>,
 }
 
+/// What the writer has done since it started, for the metrics: how many batches it wrote,
+/// how many submissions they carried, and how long it was busy writing them (from taking a
+/// batch to answering it, the commit included). Busy time near the whole run means the
+/// writer is what bounds the rate; submissions per busy second is then that bound.
+#[derive(Debug, Default)]
+pub struct Stats {
+    batches: AtomicU64,
+    submissions: AtomicU64,
+    busy_micros: AtomicU64,
+}
+
+impl Stats {
+    /// Batches, submissions, and busy seconds so far.
+    pub fn read(&self) -> (u64, u64, f64) {
+        (
+            self.batches.load(Ordering::Relaxed),
+            self.submissions.load(Ordering::Relaxed),
+            std::time::Duration::from_micros(self.busy_micros.load(Ordering::Relaxed))
+                .as_secs_f64(),
+        )
+    }
+
+    fn count(&self, submissions: usize, busy: std::time::Duration) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.submissions
+            .fetch_add(submissions as u64, Ordering::Relaxed);
+        self.busy_micros.fetch_add(
+            u64::try_from(busy.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+}
+
 impl Writer {
-    /// Starts the writer task of `db` on the current Tokio runtime. The task ends when the
-    /// last handle is dropped.
-    pub fn start(db: Db) -> Writer {
+    /// Starts the writer task of `db` on the current Tokio runtime, counting its work in
+    /// `stats`. The task ends when the last handle is dropped.
+    pub fn start(db: Db, stats: Arc<Stats>) -> Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, jobs));
+        tokio::spawn(run(db, jobs, stats));
         Writer { queue }
     }
 
@@ -62,7 +98,7 @@ impl Writer {
     }
 }
 
-async fn run(db: Db, mut jobs: mpsc::Receiver<Job>) {
+async fn run(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<Stats>) {
     use futures_util::FutureExt;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut held: Option<Held> = None;
@@ -78,6 +114,7 @@ async fn run(db: Db, mut jobs: mpsc::Receiver<Job>) {
         if received == 0 {
             return;
         }
+        let started = Instant::now();
         let submissions: Vec<&Submission> = batch.iter().map(|j| &j.submission).collect();
         // A panic while writing must not stop the writer: the batch's requests get an
         // error (nothing of it was committed) and the next batch is written as usual.
@@ -97,6 +134,7 @@ async fn run(db: Db, mut jobs: mpsc::Receiver<Job>) {
             // A request that gave up (its client went away) is not waiting.
             let _ = job.answer.send(answer);
         }
+        stats.count(received, started.elapsed());
     }
 }
 

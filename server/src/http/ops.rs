@@ -32,6 +32,8 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct Ops {
     pub db: Db,
     pub metrics: Metrics,
+    /// The report writer's counts, mirrored into the metrics at scrape time.
+    pub writer: Arc<crate::db::writer::Stats>,
     /// Set when shutdown begins: `/readyz` then answers 503 so balancers stop sending.
     pub draining: Arc<AtomicBool>,
     /// The bearer token `/metrics` wants on the main listener; none: not served there.
@@ -161,7 +163,7 @@ async fn migrations(db: &Db) -> Result<MigrationState, sqlx::Error> {
 }
 
 async fn metrics(State(ops): State<Ops>) -> Response {
-    let body = ops.metrics.render(&ops.db);
+    let body = ops.metrics.render(&ops.db, &ops.writer);
     let mut response = body.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

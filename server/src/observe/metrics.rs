@@ -9,8 +9,8 @@
 use crate::db::Db;
 use crate::http::error::ErrorCode;
 use prometheus::{
-    Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Counter, Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use std::time::Duration;
 
@@ -57,6 +57,12 @@ pub struct Metrics {
     pool: IntGaugeVec,
     pool_max: IntGauge,
     invalidations: IntCounterVec,
+    batches: IntCounter,
+    carried: IntCounter,
+    writer_busy: Counter,
+    /// Held while the writer's counts are brought up to date, so that two scrapes at once
+    /// do not both add the same difference.
+    mirror: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Metrics {
@@ -115,6 +121,7 @@ impl Metrics {
              (stamp), or a lost listener connection (reconnect).",
             &["source"],
         );
+        let (batches, carried, writer_busy) = writer_counters();
         let build_info = IntGaugeVec::new(
             Opts::new(
                 "jianfu_build_info",
@@ -136,6 +143,9 @@ impl Metrics {
             Box::new(pool.clone()),
             Box::new(pool_max.clone()),
             Box::new(invalidations.clone()),
+            Box::new(batches.clone()),
+            Box::new(carried.clone()),
+            Box::new(writer_busy.clone()),
             Box::new(build_info),
         ] {
             registry
@@ -152,6 +162,10 @@ impl Metrics {
             pool,
             pool_max,
             invalidations,
+            batches,
+            carried,
+            writer_busy,
+            mirror: std::sync::Arc::default(),
         }
     }
 
@@ -202,8 +216,23 @@ impl Metrics {
         self.invalidations.with_label_values(&[source]).inc();
     }
 
-    /// The text exposition of every metric, with the pool read now.
-    pub fn render(&self, db: &Db) -> String {
+    /// The text exposition of every metric, with the pool and the report writer's counts
+    /// read now.
+    pub fn render(&self, db: &Db, writer: &crate::db::writer::Stats) -> String {
+        {
+            // The writer's counts only grow: each counter is brought up to them.
+            let _one_at_a_time = self
+                .mirror
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (batches, submissions, busy) = writer.read();
+            self.batches
+                .inc_by(batches.saturating_sub(self.batches.get()));
+            self.carried
+                .inc_by(submissions.saturating_sub(self.carried.get()));
+            self.writer_busy
+                .inc_by((busy - self.writer_busy.get()).max(0.0));
+        }
         let (size, idle, max) = crate::db::on_pool!(db, pool => (
             pool.size(),
             pool.num_idle(),
@@ -221,6 +250,27 @@ impl Metrics {
             .expect("the text encoder writes to memory");
         String::from_utf8(text).expect("the text format is UTF-8")
     }
+}
+
+/// The report writer's batches, the submissions they carried, and its busy seconds.
+fn writer_counters() -> (IntCounter, IntCounter, Counter) {
+    let batches = IntCounter::new(
+        "jianfu_report_batches_total",
+        "Batches of submissions the report writer took (group commit), read at scrape time.",
+    )
+    .expect("valid metric");
+    let carried = IntCounter::new(
+        "jianfu_report_batched_submissions_total",
+        "Submissions those transactions carried: divided by the batches, the mean batch.",
+    )
+    .expect("valid metric");
+    let writer_busy = Counter::new(
+        "jianfu_report_writer_busy_seconds_total",
+        "Time the report writer spent writing batches, commits included: its rate near 1 \
+         means the writer bounds the rate of new reports.",
+    )
+    .expect("valid metric");
+    (batches, carried, writer_busy)
 }
 
 fn counters(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {

@@ -78,6 +78,8 @@ pub struct Services {
     pub throttle: Arc<throttle::Throttle>,
     /// The writer of reports, started on first use (inside the runtime).
     writer: Arc<std::sync::OnceLock<crate::db::writer::Writer>>,
+    /// What that writer did, kept apart so that the metrics can read it before it starts.
+    writer_stats: Arc<crate::db::writer::Stats>,
     /// The read connections a report's path keeps, started on first use.
     readers: Arc<std::sync::OnceLock<crate::db::readers::Readers>>,
 }
@@ -91,14 +93,21 @@ impl Services {
             sessions: Arc::new(sessions::Cache::default()),
             throttle: Arc::new(throttle::Throttle::default()),
             writer: Arc::default(),
+            writer_stats: Arc::default(),
             readers: Arc::default(),
         }
     }
 
     /// The group-commit writer of reports on this database.
     pub fn writer(&self) -> &crate::db::writer::Writer {
-        self.writer
-            .get_or_init(|| crate::db::writer::Writer::start(self.db.clone()))
+        self.writer.get_or_init(|| {
+            crate::db::writer::Writer::start(self.db.clone(), self.writer_stats.clone())
+        })
+    }
+
+    /// What the writer of reports has done so far (for the metrics).
+    pub fn writer_stats(&self) -> Arc<crate::db::writer::Stats> {
+        self.writer_stats.clone()
     }
 
     /// The read connections kept for a report's path (see [`crate::db::readers`]): its reads

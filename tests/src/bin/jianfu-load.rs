@@ -7,7 +7,13 @@
 //!   CONCURRENCY clients sending distinct new reports (~700 bytes) for SECONDS; request `n`
 //!   (from FIRST_SEQ) is cadre `n % cadres`, week `n / cadres` from 2015-01-05. Prints
 //!   accepted/s, p50/p99, the server's CPU per request and peak resident memory (with PID),
-//!   and the next sequence number on the last line. With COUNT, stops after COUNT requests
+//!   its own CPU per request and how idle the whole machine was (`/proc/stat`: what the
+//!   server, this generator and PostgreSQL left of the cores; near 0 means the run was
+//!   bound by CPU), and the next sequence number on the last line. With
+//!   `JIANFU_LOAD_METRICS_TOKEN` (the server's metrics token), also what the report writer
+//!   did meanwhile (from `/metrics`): its batches, their mean size, and how much of the run
+//!   it was busy writing, with its time per report — busy near 100 % means the one writer
+//!   bounds the rate, at submissions per busy second. With COUNT, stops after COUNT requests
 //!   (SECONDS is then only a bound): a national week is one report per cadre.
 //! - `jianfu-load national BASE DATABASE_URL JWT_SECRET VILLAGES_FILE ADMINS_OUT > tokens`:
 //!   the national week's setup, for every village in VILLAGES_FILE (620,573 in the national
@@ -359,6 +365,49 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     Some(ticks / 100.0)
 }
 
+/// The machine's idle and disk-wait ticks and all its ticks so far, over every core
+/// (`/proc/stat`).
+fn machine_ticks() -> Option<(u64, u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal (guest time is counted in user).
+    let total = ticks.iter().take(8).sum();
+    Some((*ticks.get(3)?, *ticks.get(4)?, total))
+}
+
+/// The report writer's batches, submissions and busy seconds so far, from `/metrics`.
+async fn writer_counts(client: &reqwest::Client, base: &str, token: &str) -> Option<[f64; 3]> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines().find_map(|l| {
+            l.strip_prefix(name)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+    };
+    Some([
+        value("jianfu_report_batches_total")?,
+        value("jianfu_report_batched_submissions_total")?,
+        value("jianfu_report_writer_busy_seconds_total")?,
+    ])
+}
+
 fn peak_rss_mib(pid: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
@@ -396,7 +445,14 @@ async fn run(args: &[String]) -> Fallible<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
+    let metrics_token = std::env::var("JIANFU_LOAD_METRICS_TOKEN").ok();
+    let writer_before = match &metrics_token {
+        Some(token) => writer_counts(&client, &base, token).await,
+        None => None,
+    };
     let cpu_before = pid.as_deref().and_then(cpu_seconds);
+    let own_before = cpu_seconds("self");
+    let machine_before = machine_ticks();
     let start = Instant::now();
     let until = start + Duration::from_secs_f64(seconds);
     let mut workers = Vec::new();
@@ -455,6 +511,12 @@ async fn run(args: &[String]) -> Fallible<()> {
         refusal = refusal.or(f);
     }
     let elapsed = start.elapsed().as_secs_f64();
+    let own_after = cpu_seconds("self");
+    let machine_after = machine_ticks();
+    let writer_after = match &metrics_token {
+        Some(token) => writer_counts(&client, &base, token).await,
+        None => None,
+    };
     latencies.sort_unstable();
     let pct = |p: f64| {
         latencies
@@ -466,16 +528,39 @@ async fn run(args: &[String]) -> Fallible<()> {
         (Some(a), Some(b)) if accepted > 0.0 => format!("{:.3}", (b - a) * 1000.0 / accepted),
         _ => "-".to_owned(),
     };
+    let own = match (own_before, own_after) {
+        (Some(a), Some(b)) if accepted > 0.0 => format!("{:.3}", (b - a) * 1000.0 / accepted),
+        _ => "-".to_owned(),
+    };
+    let idle = match (machine_before, machine_after) {
+        (Some((i0, w0, t0)), Some((i1, w1, t1))) if t1 > t0 => {
+            let share = |a: u64, b: u64| 100.0 * (b - a) as f64 / (t1 - t0) as f64;
+            format!("{:.0} % (disk wait {:.0} %)", share(i0, i1), share(w0, w1))
+        }
+        _ => "-".to_owned(),
+    };
     let rss = pid
         .as_deref()
         .and_then(peak_rss_mib)
         .map_or("-".to_owned(), |m| format!("{m:.0}"));
     println!(
-        "c={concurrency:<3} accepted/s {:>8.0}  p50 {:>7.2} ms  p99 {:>7.2} ms  server CPU/request {cpu} ms  peak RSS {rss} MiB  refused {refused}  ({accepted} in {elapsed:.1} s)",
+        "c={concurrency:<3} accepted/s {:>8.0}  p50 {:>7.2} ms  p99 {:>7.2} ms  server CPU/request {cpu} ms  peak RSS {rss} MiB  refused {refused}  ({accepted} in {elapsed:.1} s)  load generator CPU/request {own} ms  machine idle {idle}",
         accepted / elapsed,
         pct(0.50),
         pct(0.99),
     );
+    if let (Some([b0, n0, t0]), Some([b1, n1, t1])) = (writer_before, writer_after) {
+        let (batches, carried, busy) = (b1 - b0, n1 - n0, t1 - t0);
+        if batches > 0.0 && carried > 0.0 {
+            println!(
+                "  writer: {batches:.0} batches of {:.1} reports on average, busy {:.0} % of the run, {:.3} ms per report (at most {:.0}/s at that batch size)",
+                carried / batches,
+                100.0 * busy / elapsed,
+                1000.0 * busy / carried,
+                carried / busy,
+            );
+        }
+    }
     if let Some(r) = refusal {
         let cut: String = r.chars().take(300).collect();
         println!("  first refusal: {cut}");
