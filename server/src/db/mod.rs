@@ -237,7 +237,7 @@ impl Db {
                     );
             }
             // Eight for the server, and those the report path keeps (`readers`).
-            let pool = outside_transactions(SqlitePoolOptions::new())
+            let pool = sqlite_outside_transactions(SqlitePoolOptions::new())
                 .max_connections(8 + readers::KEPT)
                 .connect_with(options.clone())
                 .await?;
@@ -322,6 +322,27 @@ fn outside_transactions<DB: sqlx::Database>(options: PoolOptions<DB>) -> PoolOpt
             })
         })
         .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+}
+
+/// [`outside_transactions`] on SQLite, asking SQLite itself whether a connection coming
+/// back is inside a transaction: sqlx counts only the transactions it began, and the
+/// report writer begins its own in the statement that inserts a batch
+/// (`reports::put_new_on_sqlite`). SQLite refuses a `BEGIN` inside a transaction; the
+/// probe is one round trip, as the ping it replaces, and also lets a queued rollback finish
+/// first.
+fn sqlite_outside_transactions(options: SqlitePoolOptions) -> SqlitePoolOptions {
+    outside_transactions(options).after_release(|conn, _| {
+        Box::pin(async move {
+            let probed = sqlx::query("BEGIN; ROLLBACK").execute(&mut *conn).await;
+            let clean = probed.is_ok() && !conn.is_in_transaction();
+            if !clean {
+                tracing::warn!(
+                    "a connection came back inside a transaction (or failed its check): closed, which rolls it back"
+                );
+            }
+            Ok(clean)
+        })
+    })
 }
 
 /// The URL without a password, for messages and logs.
@@ -445,7 +466,47 @@ pub(crate) fn for_update<P: BeginWrite>(_: &P) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{Db, redact};
+
+    /// A connection given back inside a transaction sqlx did not begin (a `BEGIN` of ours)
+    /// is closed, not handed out again: a write on it would wait in that transaction
+    /// forever, answered and lost.
+    #[tokio::test]
+    async fn a_connection_back_inside_a_transaction_of_ours_is_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        let Db::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        let mut held = pool.acquire().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE; CREATE TABLE t (x INTEGER)")
+            .execute(&mut *held)
+            .await
+            .unwrap();
+        assert!(
+            !sqlx::Connection::is_in_transaction(&*held),
+            "sqlx does not count it"
+        );
+        drop(held);
+        // Every connection the pool hands out now is outside a transaction: SQLite takes a
+        // BEGIN on each (the abandoned one, if handed out, would refuse it).
+        let mut all = Vec::new();
+        for _ in 0..pool.options().get_max_connections() {
+            let mut c = pool.acquire().await.unwrap();
+            sqlx::query("BEGIN; ROLLBACK")
+                .execute(&mut *c)
+                .await
+                .unwrap();
+            all.push(c);
+        }
+        // And the table of the abandoned transaction was never committed.
+        let tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 't'")
+            .fetch_one(&mut *all[0])
+            .await
+            .unwrap();
+        assert_eq!(tables, 0);
+    }
 
     #[test]
     fn redact_hides_passwords_only() {

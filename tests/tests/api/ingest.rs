@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 on_both_engines!(
     one_batch_gives_each_submission_its_own_answer,
+    a_batch_of_new_reports_is_stored_as_answered,
     a_burst_of_every_kind_of_submission_is_answered_one_by_one
 );
 
@@ -54,6 +55,9 @@ const E: &str = "e0000000-0000-4000-8000-000000000005";
 const F: &str = "f0000000-0000-4000-8000-000000000006";
 const G: &str = "a1000000-0000-4000-8000-000000000007";
 const H: &str = "a2000000-0000-4000-8000-000000000008";
+const I: &str = "a3000000-0000-4000-8000-000000000009";
+const J: &str = "a4000000-0000-4000-8000-00000000000a";
+const K: &str = "a5000000-0000-4000-8000-00000000000b";
 
 fn kind(answer: &Result<Stored, PutError>) -> String {
     match answer {
@@ -165,6 +169,41 @@ async fn one_batch_gives_each_submission_its_own_answer(app: TestApp) {
     assert_eq!(app.count("reports").await, 5);
     assert_eq!(app.count("report_revisions").await, 6);
     assert_eq!(app.count("outcomes").await, 5);
+}
+
+/// New reports only, the usual batch (on SQLite written in two trips to its connection):
+/// each is answered as stored, with its revision and its outcome.
+async fn a_batch_of_new_reports_is_stored_as_answered(app: TestApp) {
+    app.add_user("cadre.two", Role::Cadre, VILLAGE).await;
+    let (one, two) = (
+        user_id(&app, "cadre").await,
+        user_id(&app, "cadre.two").await,
+    );
+    let batch = [
+        submission(I, one, "cadre", "weekly:2026-10-26", "i"),
+        submission(J, two, "cadre.two", "weekly:2026-10-26", "j"),
+        submission(K, two, "cadre.two", "weekly:2026-10-19", "k"),
+    ];
+    let refs: Vec<&Submission> = batch.iter().collect();
+    let answers = reports::put_batch(&mut app.db.hold().await.unwrap(), &refs)
+        .await
+        .unwrap();
+    for (answer, id) in answers.iter().zip([I, J, K]) {
+        let Ok(Stored::Created(answered)) = answer else {
+            panic!("{id}: {}", kind(answer))
+        };
+        assert_eq!(*answered, reports::get(&app.db, id).await.unwrap().unwrap());
+        assert_eq!(
+            reports::latest_content(&app.db, id)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(batch.iter().find(|s| s.id == id).unwrap().content.as_str())
+        );
+    }
+    assert_eq!(app.count("reports").await, 3);
+    assert_eq!(app.count("report_revisions").await, 3);
+    assert_eq!(app.count("outcomes").await, 3);
 }
 
 async fn a_burst_of_every_kind_of_submission_is_answered_one_by_one(app: TestApp) {
