@@ -333,7 +333,8 @@ macro_rules! put_one {
 /// insert waits for the first to commit and then finds its row (a replay or a revision),
 /// on SQLite the write lock orders them outright. Within a batch the first of two
 /// submissions with one id (or one cadre and period) is the one inserted, as if they had
-/// come one after the other.
+/// come one after the other — unless its cadre's period is taken already, and then the
+/// one inserted is found by its id, cadre and period, not by its id alone.
 #[instrument(skip_all, fields(batch = batch.len()))]
 pub async fn put_batch(
     conn: &mut Held,
@@ -374,10 +375,11 @@ async fn put_new_on_sqlite(
 ) -> Option<Vec<Result<Stored, PutError>>> {
     let mut insert = QueryBuilder::new("BEGIN IMMEDIATE; ");
     push_new_reports(&mut insert, batch);
-    let inserted: Vec<String> = match insert.build_query_scalar().fetch_all(&mut **conn).await {
-        Ok(inserted) => inserted,
-        Err(e) => return roll_back(conn, &e).await,
-    };
+    let inserted: Vec<(String, i64, String)> =
+        match insert.build_query_as().fetch_all(&mut **conn).await {
+            Ok(inserted) => inserted,
+            Err(e) => return roll_back(conn, &e).await,
+        };
     // Each id inserted is one of the batch's (a primary key): as many as the batch means
     // every submission is a new report (of two with one id, or one cadre and period, one
     // is inserted).
@@ -426,10 +428,8 @@ async fn put_together(
         let mut tx = conn.begin_write().await?;
         let mut insert = QueryBuilder::new("");
         push_new_reports(&mut insert, batch);
-        let inserted: Vec<String> = insert.build_query_scalar().fetch_all(&mut *tx).await?;
-        let mut inserted: std::collections::HashSet<String> = inserted.into_iter().collect();
-        // The first submission of each inserted id is the new report.
-        let new: Vec<bool> = batch.iter().map(|s| inserted.remove(&s.id)).collect();
+        let inserted: Vec<(String, i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        let new = new_in_batch(batch, inserted);
         let created: Vec<&Submission> =
             batch.iter().zip(&new).filter(|&(_, &n)| n).map(|(s, _)| *s).collect();
         if !created.is_empty() {
@@ -498,8 +498,8 @@ const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision
      received_at, answers_review_id, sealed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// Pushes the INSERT of each submission as a new report (its first revision), doing
-/// nothing on a conflict (an id or a cadre's period already stored), returning the ids
-/// inserted.
+/// nothing on a conflict (an id or a cadre's period already stored), returning the id,
+/// cadre and period of each report inserted.
 fn push_new_reports<'a, DB>(query: &mut QueryBuilder<'a, DB>, batch: &[&'a Submission])
 where
     DB: sqlx::Database,
@@ -527,7 +527,19 @@ where
             .push_bind(s.received_at)
             .push_bind(s.received_at);
     });
-    query.push(" ON CONFLICT DO NOTHING RETURNING id");
+    query.push(" ON CONFLICT DO NOTHING RETURNING id, user_id, period_key");
+}
+
+/// Which submissions of `batch` are the reports `inserted` (id, cadre, period) names: of
+/// two with one id, the one whose cadre and period were stored (the first, unless it
+/// collided with a period of its cadre already taken).
+fn new_in_batch(batch: &[&Submission], inserted: Vec<(String, i64, String)>) -> Vec<bool> {
+    let mut inserted: std::collections::HashSet<(String, i64, String)> =
+        inserted.into_iter().collect();
+    batch
+        .iter()
+        .map(|s| inserted.remove(&(s.id.clone(), s.user_id, s.period_key.clone())))
+        .collect()
 }
 
 /// Pushes the INSERT of the first revision of each of `created`.

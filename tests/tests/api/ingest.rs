@@ -58,6 +58,7 @@ const H: &str = "a2000000-0000-4000-8000-000000000008";
 const I: &str = "a3000000-0000-4000-8000-000000000009";
 const J: &str = "a4000000-0000-4000-8000-00000000000a";
 const K: &str = "a5000000-0000-4000-8000-00000000000b";
+const L: &str = "a6000000-0000-4000-8000-00000000000c";
 
 fn kind(answer: &Result<Stored, PutError>) -> String {
     match answer {
@@ -204,6 +205,34 @@ async fn a_batch_of_new_reports_is_stored_as_answered(app: TestApp) {
     assert_eq!(app.count("reports").await, 3);
     assert_eq!(app.count("report_revisions").await, 3);
     assert_eq!(app.count("outcomes").await, 3);
+
+    // One id twice, first for a week its cadre already reported: the second is the new
+    // report, stored and answered with its own week and content.
+    let batch = [
+        submission(L, one, "cadre", "weekly:2026-10-26", "l, a week taken"),
+        submission(L, one, "cadre", "weekly:2026-10-12", "l, a free week"),
+    ];
+    let refs: Vec<&Submission> = batch.iter().collect();
+    let answers = reports::put_batch(&mut app.db.hold().await.unwrap(), &refs)
+        .await
+        .unwrap();
+    let kinds: Vec<String> = answers.iter().map(kind).collect();
+    assert_eq!(kinds, ["id taken", "created r1"]);
+    let Ok(Stored::Created(answered)) = &answers[1] else {
+        unreachable!()
+    };
+    assert_eq!(*answered, reports::get(&app.db, L).await.unwrap().unwrap());
+    assert_eq!(answered.period_key, "weekly:2026-10-12");
+    assert_eq!(
+        reports::latest_content(&app.db, L)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(batch[1].content.as_str())
+    );
+    assert_eq!(app.count("reports").await, 4);
+    assert_eq!(app.count("report_revisions").await, 4);
+    assert_eq!(app.count("outcomes").await, 4);
 }
 
 async fn a_burst_of_every_kind_of_submission_is_answered_one_by_one(app: TestApp) {
