@@ -1,6 +1,6 @@
 //! The group-commit write path: one transaction holds many submissions, a savepoint each,
 //! and every submission gets its own answer — created, revised, replayed or refused —
-//! whatever else its batch held. Checked at the storage layer with one deterministic batch,
+//! whatever else its batch held. Checked at the storage layer with deterministic batches,
 //! and through the API with a burst of concurrent requests of every kind.
 
 use jianfu_core::role::Role;
