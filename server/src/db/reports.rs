@@ -429,7 +429,7 @@ async fn put_together(
         let mut insert = QueryBuilder::new("");
         push_new_reports(&mut insert, batch);
         let inserted: Vec<(String, i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-        let new = new_in_batch(batch, inserted);
+        let new = new_in_batch(batch, &inserted);
         let created: Vec<&Submission> =
             batch.iter().zip(&new).filter(|&(_, &n)| n).map(|(s, _)| *s).collect();
         if !created.is_empty() {
@@ -533,12 +533,14 @@ where
 /// Which submissions of `batch` are the reports `inserted` (id, cadre, period) names: of
 /// two with one id, the one whose cadre and period were stored (the first, unless it
 /// collided with a period of its cadre already taken).
-fn new_in_batch(batch: &[&Submission], inserted: Vec<(String, i64, String)>) -> Vec<bool> {
-    let mut inserted: std::collections::HashSet<(String, i64, String)> =
-        inserted.into_iter().collect();
+fn new_in_batch(batch: &[&Submission], inserted: &[(String, i64, String)]) -> Vec<bool> {
+    let mut inserted: std::collections::HashSet<(&str, i64, &str)> = inserted
+        .iter()
+        .map(|(id, user, period)| (id.as_str(), *user, period.as_str()))
+        .collect();
     batch
         .iter()
-        .map(|s| inserted.remove(&(s.id.clone(), s.user_id, s.period_key.clone())))
+        .map(|s| inserted.remove(&(s.id.as_str(), s.user_id, s.period_key.as_str())))
         .collect()
 }
 
@@ -597,14 +599,8 @@ where
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let mut query =
-        QueryBuilder::new("INSERT INTO outcomes (report_id, outcome_id, user_id, period_start) ");
-    query.push_values(&s.outcome_ids, |mut row, outcome| {
-        row.push_bind(s.id.as_str())
-            .push_bind(outcome.as_str())
-            .push_bind(s.user_id)
-            .push_bind(s.period_start.as_str());
-    });
+    let mut query = QueryBuilder::new("");
+    push_outcomes(&mut query, &outcomes_of(&[s]));
     query
 }
 
