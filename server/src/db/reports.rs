@@ -354,15 +354,17 @@ pub async fn put_batch(
     }
 }
 
-/// SQLite: a batch of new reports only (the usual batch) in two trips to the thread sqlx
-/// runs the connection on, not five — `BEGIN IMMEDIATE` and the reports' INSERT in one,
-/// the revisions, the outcomes and `COMMIT` in the other. Each trip waits for that thread
+/// SQLite: a batch of new reports only (the usual batch) in one trip to the thread sqlx
+/// runs the connection on, not five: `BEGIN IMMEDIATE`, the reports' INSERT, the
+/// revisions', the outcomes' and `COMMIT`, as one command. Each trip waits for that thread
 /// and then for the writer's task to be scheduled, which under load costs more than the
-/// statements (~0.2–0.4 ms a trip on two busy cores). `None` when it cannot answer the
-/// batch this way — a submission that is not a new report (a revision, a replay, a second
-/// id for a period), or a failed statement (a broken constraint): what it began is rolled
-/// back, nothing of it is stored, and the batch goes the general way, which gives each
-/// submission its own answer.
+/// statements (~0.2–0.4 ms a trip on two busy cores). The reports' INSERT has no `ON
+/// CONFLICT` clause here: a submission that is not a new report (a revision, a replay, a
+/// second id for a period) breaks a unique constraint, SQLite stops the command at that
+/// statement, and the rest (the `COMMIT` with it) does not run. `None` when it cannot
+/// answer the batch this way — that, or any other failed statement: what it began is
+/// rolled back, nothing of it is stored, and the batch goes the general way, which gives
+/// each submission its own answer.
 ///
 /// sqlx does not count a transaction begun by a statement of ours (`is_in_transaction`
 /// stays false), so this function ends every one it begins. Should one stay open (a
@@ -373,29 +375,17 @@ async fn put_new_on_sqlite(
     conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
     batch: &[&Submission],
 ) -> Option<Vec<Result<Stored, PutError>>> {
-    let mut insert = QueryBuilder::new("BEGIN IMMEDIATE; ");
-    push_new_reports(&mut insert, batch);
-    let inserted: Vec<(String, i64, String)> =
-        match insert.build_query_as().fetch_all(&mut **conn).await {
-            Ok(inserted) => inserted,
-            Err(e) => return roll_back(conn, &e).await,
-        };
-    // Each id inserted is one of the batch's (a primary key): as many as the batch means
-    // every submission is a new report (of two with one id, or one cadre and period, one
-    // is inserted).
-    if inserted.len() != batch.len() {
-        let _ = sqlx::query("ROLLBACK").execute(&mut **conn).await;
-        return None;
-    }
-    let mut rest = QueryBuilder::new("");
-    push_first_revisions(&mut rest, batch);
+    let mut write = QueryBuilder::new("BEGIN IMMEDIATE; ");
+    push_new_reports(&mut write, batch);
+    write.push("; ");
+    push_first_revisions(&mut write, batch);
     let outcomes = outcomes_of(batch);
     if !outcomes.is_empty() {
-        rest.push("; ");
-        push_outcomes(&mut rest, &outcomes);
+        write.push("; ");
+        push_outcomes(&mut write, &outcomes);
     }
-    rest.push("; COMMIT");
-    if let Err(e) = rest.build().execute(&mut **conn).await {
+    write.push("; COMMIT");
+    if let Err(e) = write.build().execute(&mut **conn).await {
         return roll_back(conn, &e).await;
     }
     Some(
@@ -428,6 +418,7 @@ async fn put_together(
         let mut tx = conn.begin_write().await?;
         let mut insert = QueryBuilder::new("");
         push_new_reports(&mut insert, batch);
+        insert.push(" ON CONFLICT DO NOTHING RETURNING id, user_id, period_key");
         let inserted: Vec<(String, i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
         let new = new_in_batch(batch, &inserted);
         let created: Vec<&Submission> =
@@ -497,9 +488,9 @@ fn for_update_on<C: BeginWriteOn>(_: &C) -> &'static str {
 const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, \
      received_at, answers_review_id, sealed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-/// Pushes the INSERT of each submission as a new report (its first revision), doing
-/// nothing on a conflict (an id or a cadre's period already stored), returning the id,
-/// cadre and period of each report inserted.
+/// Pushes the INSERT of each submission as a new report (its first revision), with no
+/// clause for a conflict (an id or a cadre's period already stored): the caller adds the
+/// one it needs.
 fn push_new_reports<'a, DB>(query: &mut QueryBuilder<'a, DB>, batch: &[&'a Submission])
 where
     DB: sqlx::Database,
@@ -527,7 +518,6 @@ where
             .push_bind(s.received_at)
             .push_bind(s.received_at);
     });
-    query.push(" ON CONFLICT DO NOTHING RETURNING id, user_id, period_key");
 }
 
 /// Which submissions of `batch` are the reports `inserted` (id, cadre, period) names: of
