@@ -416,22 +416,15 @@ async fn put_together(
     on_held!(conn, conn => {
         let for_update = for_update_on(conn);
         let mut tx = conn.begin_write().await?;
-        let mut insert = QueryBuilder::new("");
-        push_new_reports(&mut insert, batch);
-        insert.push(" ON CONFLICT DO NOTHING RETURNING id, user_id, period_key");
-        let inserted: Vec<(String, i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        let inserted = tx.insert_reports(batch).await?;
         let new = new_in_batch(batch, &inserted);
         let created: Vec<&Submission> =
             batch.iter().zip(&new).filter(|&(_, &n)| n).map(|(s, _)| *s).collect();
         if !created.is_empty() {
-            let mut revisions = QueryBuilder::new("");
-            push_first_revisions(&mut revisions, &created);
-            revisions.build().execute(&mut *tx).await?;
+            tx.insert_first_revisions(&created).await?;
             let outcomes = outcomes_of(&created);
             if !outcomes.is_empty() {
-                let mut rows = QueryBuilder::new("");
-                push_outcomes(&mut rows, &outcomes);
-                rows.build().execute(&mut *tx).await?;
+                tx.insert_outcomes(&outcomes).await?;
             }
         }
         let mut answers = Vec::with_capacity(batch.len());
@@ -448,6 +441,139 @@ async fn put_together(
         tx.commit().await?;
         Ok(answers)
     })
+}
+
+/// How each engine inserts a batch's new reports, their first revisions and their outcome
+/// ids, a statement each. SQLite takes a row of values per submission; PostgreSQL a column
+/// of values per field (`UNNEST` of arrays), so that each statement's text is the same
+/// whatever the batch's size, and is parsed and planned once per connection instead of
+/// once per batch.
+trait InsertNew {
+    /// Inserts each submission as a new report, doing nothing on a conflict (an id or a
+    /// cadre's period already stored), in the batch's order; returns the id, cadre and
+    /// period of each report inserted.
+    async fn insert_reports(
+        &mut self,
+        batch: &[&Submission],
+    ) -> Result<Vec<(String, i64, String)>, sqlx::Error>;
+    /// Inserts the first revision of each of `created`.
+    async fn insert_first_revisions(&mut self, created: &[&Submission]) -> Result<(), sqlx::Error>;
+    /// Inserts `outcomes` (from [`outcomes_of`]).
+    async fn insert_outcomes(
+        &mut self,
+        outcomes: &[(&Submission, &str)],
+    ) -> Result<(), sqlx::Error>;
+}
+
+impl InsertNew for sqlx::SqliteConnection {
+    async fn insert_reports(
+        &mut self,
+        batch: &[&Submission],
+    ) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+        let mut insert = QueryBuilder::new("");
+        push_new_reports(&mut insert, batch);
+        insert.push(" ON CONFLICT DO NOTHING RETURNING id, user_id, period_key");
+        insert.build_query_as().fetch_all(self).await
+    }
+
+    async fn insert_first_revisions(&mut self, created: &[&Submission]) -> Result<(), sqlx::Error> {
+        let mut revisions = QueryBuilder::new("");
+        push_first_revisions(&mut revisions, created);
+        revisions.build().execute(self).await.map(drop)
+    }
+
+    async fn insert_outcomes(
+        &mut self,
+        outcomes: &[(&Submission, &str)],
+    ) -> Result<(), sqlx::Error> {
+        let mut rows = QueryBuilder::new("");
+        push_outcomes(&mut rows, outcomes);
+        rows.build().execute(self).await.map(drop)
+    }
+}
+
+impl InsertNew for sqlx::PgConnection {
+    async fn insert_reports(
+        &mut self,
+        batch: &[&Submission],
+    ) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+        const SQL: &str = "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, \
+             period_end, revision, status, late, sealed_at, sealed_on_time, first_received_at, updated_at) \
+             SELECT id, user_id, org_unit, period_key, period_start, period_end, 1, 'submitted', \
+             late, sealed_at, sealed_on_time, received_at, received_at \
+             FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::bool[], $8::int8[], $9::bool[], $10::int8[]) WITH ORDINALITY AS t (id, user_id, \
+             org_unit, period_key, period_start, period_end, late, sealed_at, sealed_on_time, \
+             received_at, n) ORDER BY n \
+             ON CONFLICT DO NOTHING RETURNING id, user_id, period_key";
+        let field = |f: fn(&Submission) -> &str| batch.iter().map(|&s| f(s)).collect::<Vec<_>>();
+        sqlx::query_as(SQL)
+            .bind(field(|s| &s.id))
+            .bind(batch.iter().map(|s| s.user_id).collect::<Vec<_>>())
+            .bind(field(|s| &s.org_unit))
+            .bind(field(|s| &s.period_key))
+            .bind(field(|s| &s.period_start))
+            .bind(field(|s| &s.period_end))
+            .bind(batch.iter().map(|s| s.late).collect::<Vec<_>>())
+            .bind(batch.iter().map(|s| s.sealed_at).collect::<Vec<_>>())
+            .bind(batch.iter().map(|s| s.sealed_on_time).collect::<Vec<_>>())
+            .bind(batch.iter().map(|s| s.received_at).collect::<Vec<_>>())
+            .fetch_all(self)
+            .await
+    }
+
+    async fn insert_first_revisions(&mut self, created: &[&Submission]) -> Result<(), sqlx::Error> {
+        const SQL: &str = "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, \
+             received_at, answers_review_id, sealed_at) \
+             SELECT report_id, 1, content, outcome_ids, received_at, NULL, sealed_at \
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[]) \
+             AS t (report_id, content, outcome_ids, received_at, sealed_at)";
+        sqlx::query(SQL)
+            .bind(created.iter().map(|s| s.id.as_str()).collect::<Vec<_>>())
+            .bind(
+                created
+                    .iter()
+                    .map(|s| s.content.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                created
+                    .iter()
+                    .map(|s| s.outcome_ids.join(" "))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(created.iter().map(|s| s.received_at).collect::<Vec<_>>())
+            .bind(created.iter().map(|s| s.sealed_at).collect::<Vec<_>>())
+            .execute(self)
+            .await
+            .map(drop)
+    }
+
+    async fn insert_outcomes(
+        &mut self,
+        outcomes: &[(&Submission, &str)],
+    ) -> Result<(), sqlx::Error> {
+        const SQL: &str = "INSERT INTO outcomes (report_id, outcome_id, user_id, period_start) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[])";
+        sqlx::query(SQL)
+            .bind(
+                outcomes
+                    .iter()
+                    .map(|(s, _)| s.id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(outcomes.iter().map(|&(_, o)| o).collect::<Vec<_>>())
+            .bind(outcomes.iter().map(|(s, _)| s.user_id).collect::<Vec<_>>())
+            .bind(
+                outcomes
+                    .iter()
+                    .map(|(s, _)| s.period_start.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .execute(self)
+            .await
+            .map(drop)
+    }
 }
 
 /// The batch one submission at a time, each in a savepoint: a failed statement undoes
