@@ -326,7 +326,7 @@ fn outside_transactions<DB: sqlx::Database>(options: PoolOptions<DB>) -> PoolOpt
 
 /// [`outside_transactions`] on SQLite, asking SQLite itself whether a connection coming
 /// back is inside a transaction: sqlx counts only the transactions it began, and the
-/// report writer begins its own in the statement that inserts a batch
+/// report writer begins its own in the command that writes a batch
 /// (`reports::put_new_on_sqlite`). SQLite refuses a `BEGIN` inside a transaction; the
 /// probe is one round trip, as the ping it replaces, and also lets a queued rollback finish
 /// first.
