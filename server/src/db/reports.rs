@@ -492,6 +492,11 @@ impl InsertNew for sqlx::SqliteConnection {
     }
 }
 
+/// One field of every row, as an array to bind on PostgreSQL.
+fn column<R: Copy, T>(rows: &[R], field: impl Fn(R) -> T) -> Vec<T> {
+    rows.iter().map(|&row| field(row)).collect()
+}
+
 impl InsertNew for sqlx::PgConnection {
     async fn insert_reports(
         &mut self,
@@ -506,18 +511,17 @@ impl InsertNew for sqlx::PgConnection {
              org_unit, period_key, period_start, period_end, late, sealed_at, sealed_on_time, \
              received_at, n) ORDER BY n \
              ON CONFLICT DO NOTHING RETURNING id, user_id, period_key";
-        let field = |f: fn(&Submission) -> &str| batch.iter().map(|&s| f(s)).collect::<Vec<_>>();
         sqlx::query_as(SQL)
-            .bind(field(|s| &s.id))
-            .bind(batch.iter().map(|s| s.user_id).collect::<Vec<_>>())
-            .bind(field(|s| &s.org_unit))
-            .bind(field(|s| &s.period_key))
-            .bind(field(|s| &s.period_start))
-            .bind(field(|s| &s.period_end))
-            .bind(batch.iter().map(|s| s.late).collect::<Vec<_>>())
-            .bind(batch.iter().map(|s| s.sealed_at).collect::<Vec<_>>())
-            .bind(batch.iter().map(|s| s.sealed_on_time).collect::<Vec<_>>())
-            .bind(batch.iter().map(|s| s.received_at).collect::<Vec<_>>())
+            .bind(column(batch, |s| s.id.as_str()))
+            .bind(column(batch, |s| s.user_id))
+            .bind(column(batch, |s| s.org_unit.as_str()))
+            .bind(column(batch, |s| s.period_key.as_str()))
+            .bind(column(batch, |s| s.period_start.as_str()))
+            .bind(column(batch, |s| s.period_end.as_str()))
+            .bind(column(batch, |s| s.late))
+            .bind(column(batch, |s| s.sealed_at))
+            .bind(column(batch, |s| s.sealed_on_time))
+            .bind(column(batch, |s| s.received_at))
             .fetch_all(self)
             .await
     }
@@ -529,21 +533,11 @@ impl InsertNew for sqlx::PgConnection {
              FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[]) \
              AS t (report_id, content, outcome_ids, received_at, sealed_at)";
         sqlx::query(SQL)
-            .bind(created.iter().map(|s| s.id.as_str()).collect::<Vec<_>>())
-            .bind(
-                created
-                    .iter()
-                    .map(|s| s.content.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                created
-                    .iter()
-                    .map(|s| s.outcome_ids.join(" "))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(created.iter().map(|s| s.received_at).collect::<Vec<_>>())
-            .bind(created.iter().map(|s| s.sealed_at).collect::<Vec<_>>())
+            .bind(column(created, |s| s.id.as_str()))
+            .bind(column(created, |s| s.content.as_str()))
+            .bind(column(created, |s| s.outcome_ids.join(" ")))
+            .bind(column(created, |s| s.received_at))
+            .bind(column(created, |s| s.sealed_at))
             .execute(self)
             .await
             .map(drop)
@@ -556,20 +550,10 @@ impl InsertNew for sqlx::PgConnection {
         const SQL: &str = "INSERT INTO outcomes (report_id, outcome_id, user_id, period_start) \
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[])";
         sqlx::query(SQL)
-            .bind(
-                outcomes
-                    .iter()
-                    .map(|(s, _)| s.id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(outcomes.iter().map(|&(_, o)| o).collect::<Vec<_>>())
-            .bind(outcomes.iter().map(|(s, _)| s.user_id).collect::<Vec<_>>())
-            .bind(
-                outcomes
-                    .iter()
-                    .map(|(s, _)| s.period_start.as_str())
-                    .collect::<Vec<_>>(),
-            )
+            .bind(column(outcomes, |(s, _)| s.id.as_str()))
+            .bind(column(outcomes, |(_, outcome)| outcome))
+            .bind(column(outcomes, |(s, _)| s.user_id))
+            .bind(column(outcomes, |(s, _)| s.period_start.as_str()))
             .execute(self)
             .await
             .map(drop)
@@ -614,17 +598,10 @@ fn for_update_on<C: BeginWriteOn>(_: &C) -> &'static str {
 const INSERT_REVISION: &str = "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, \
      received_at, answers_review_id, sealed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-/// Pushes the INSERT of each submission as a new report (its first revision), with no
+/// SQLite: pushes the INSERT of each submission as a new report (its first revision), with no
 /// clause for a conflict (an id or a cadre's period already stored): the caller adds the
 /// one it needs.
-fn push_new_reports<'a, DB>(query: &mut QueryBuilder<'a, DB>, batch: &[&'a Submission])
-where
-    DB: sqlx::Database,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+fn push_new_reports<'a>(query: &mut QueryBuilder<'a, sqlx::Sqlite>, batch: &[&'a Submission]) {
     query.push(
         "INSERT INTO reports (id, user_id, org_unit, period_key, period_start, period_end, \
          revision, status, late, sealed_at, sealed_on_time, first_received_at, updated_at) ",
@@ -660,15 +637,11 @@ fn new_in_batch(batch: &[&Submission], inserted: &[(String, i64, String)]) -> Ve
         .collect()
 }
 
-/// Pushes the INSERT of the first revision of each of `created`.
-fn push_first_revisions<'a, DB>(query: &mut QueryBuilder<'a, DB>, created: &[&'a Submission])
-where
-    DB: sqlx::Database,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+/// SQLite: pushes the INSERT of the first revision of each of `created`.
+fn push_first_revisions<'a>(
+    query: &mut QueryBuilder<'a, sqlx::Sqlite>,
+    created: &[&'a Submission],
+) {
     query.push(
         "INSERT INTO report_revisions (report_id, revision, content, outcome_ids, \
          received_at, answers_review_id, sealed_at) ",
