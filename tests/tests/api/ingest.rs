@@ -59,6 +59,8 @@ const I: &str = "a3000000-0000-4000-8000-000000000009";
 const J: &str = "a4000000-0000-4000-8000-00000000000a";
 const K: &str = "a5000000-0000-4000-8000-00000000000b";
 const L: &str = "a6000000-0000-4000-8000-00000000000c";
+const M: &str = "a7000000-0000-4000-8000-00000000000d";
+const N: &str = "a8000000-0000-4000-8000-00000000000e";
 
 fn kind(answer: &Result<Stored, PutError>) -> String {
     match answer {
@@ -172,8 +174,9 @@ async fn one_batch_gives_each_submission_its_own_answer(app: TestApp) {
     assert_eq!(app.count("outcomes").await, 5);
 }
 
-/// New reports only, the usual batch (on SQLite written in two trips to its connection):
-/// each is answered as stored, with its revision and its outcome.
+/// New reports only, the usual batch (on SQLite written in one trip to its connection):
+/// each is answered as stored, with its revision and its outcome. A batch whose last
+/// statement fails, after its reports went in, leaves nothing of the failing submission.
 async fn a_batch_of_new_reports_is_stored_as_answered(app: TestApp) {
     app.add_user("cadre.two", Role::Cadre, VILLAGE).await;
     let (one, two) = (
@@ -233,6 +236,24 @@ async fn a_batch_of_new_reports_is_stored_as_answered(app: TestApp) {
     assert_eq!(app.count("reports").await, 4);
     assert_eq!(app.count("report_revisions").await, 4);
     assert_eq!(app.count("outcomes").await, 4);
+
+    // New reports whose outcomes' INSERT fails (one names an outcome id twice, which the
+    // service refuses before the writer; here it reaches storage): the reports and
+    // revisions written before it in the same command or transaction are undone, and the
+    // batch again a submission at a time, so only that one fails.
+    let mut twice = submission(N, two, "cadre.two", "weekly:2026-10-12", "n");
+    twice.outcome_ids = vec!["n-o1".to_owned(), "n-o1".to_owned()];
+    let batch = [submission(M, one, "cadre", "weekly:2026-10-05", "m"), twice];
+    let refs: Vec<&Submission> = batch.iter().collect();
+    let answers = reports::put_batch(&mut app.db.hold().await.unwrap(), &refs)
+        .await
+        .unwrap();
+    let kinds: Vec<String> = answers.iter().map(kind).collect();
+    assert_eq!(kinds, ["created r1", "storage error"]);
+    assert!(reports::get(&app.db, N).await.unwrap().is_none());
+    assert_eq!(app.count("reports").await, 5);
+    assert_eq!(app.count("report_revisions").await, 5);
+    assert_eq!(app.count("outcomes").await, 5);
 }
 
 async fn a_burst_of_every_kind_of_submission_is_answered_one_by_one(app: TestApp) {
